@@ -316,14 +316,24 @@ def test_rfc9568_7_1_v3_adopts_a_different_interval_instead_of_dropping() -> Non
     assert router.status(1).master_adver_interval == 3.0
 
 
-def test_rfc9568_7_1_address_list_mismatch_is_reported_not_dropped() -> None:
-    router = started()
-    actions = receive(router, 200, 1.0, addresses=(addr("192.0.2.99"),))
-    assert actions == [
-        ev.ReportAddressMismatch(PEER, (addr("192.0.2.99"),), (VIP.address,)),
-    ]
-    assert router.next_deadline() == pytest.approx(1.0 + MDI_100)  # still accepted
-    assert router.status(1).counters.address_mismatches == 1
+def test_keepalived_address_list_mismatch_is_dropped() -> None:
+    # Another cluster reusing VRID 51 must not make us follow it and drop our VIPs.
+    router = master()
+    actions = receive(router, 250, 5.0, addresses=(addr("192.0.2.99"),))
+    assert kinds(actions) == [ev.ReportDrop]
+    assert state_of(router) is State.MASTER
+    assert router.status(5).counters.drops == {DropReason.ADDRESS_LIST_MISMATCH: 1}
+    (drop,) = actions
+    assert isinstance(drop, ev.ReportDrop)
+    assert "another cluster using VRID 51" in drop.detail
+
+
+def test_rfc9568_6_4_1_recovery_from_fault_forgets_the_learnt_interval() -> None:
+    router = started(config(tracks=(CHK,)))
+    receive(router, 200, 1.0, adver_int_cs=10)
+    router.handle(ev.TrackChanged("chk_haproxy", False), 1.1)
+    router.handle(ev.TrackChanged("chk_haproxy", True), 2.0)
+    assert router.next_deadline() == pytest.approx(2.0 + MDI_100)
 
 
 def test_advert_for_another_vrid_or_version_is_dropped() -> None:

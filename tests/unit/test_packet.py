@@ -252,7 +252,7 @@ def test_rfc1071_odd_length_is_padded_with_a_zero_byte() -> None:
     assert internet_checksum(b"\xab") == internet_checksum(b"\xab\x00") == 0x54FF
 
 
-def test_rfc9568_5_2_8_v3_ipv4_checksum_includes_pseudo_header_by_default() -> None:
+def test_keepalived_v3_ipv4_checksum_includes_pseudo_header_by_default() -> None:
     frame = capture("v3_ipv4").vrrp_frames()[0]
     advert = decode(frame.vrrp, frame.source, frame.destination)
     assert encode(advert, frame.source, frame.destination) == frame.vrrp

@@ -136,13 +136,4 @@ class ReportDrop:
     detail: str
 
 
-@dataclass(frozen=True, slots=True)
-class ReportAddressMismatch:
-    """An accepted advert lists other addresses than ours (RFC 9568 §7.1: log it)."""
-
-    source: IPAddress
-    received: tuple[IPAddress, ...]
-    configured: tuple[IPAddress, ...]
-
-
-Action = SendAdvert | AddVips | RemoveVips | Announce | Notify | ReportDrop | ReportAddressMismatch
+Action = SendAdvert | AddVips | RemoveVips | Announce | Notify | ReportDrop

@@ -73,7 +73,6 @@ class VirtualRouter:
         self._adverts_sent = 0
         self._adverts_received = 0
         self._transitions = 0
-        self._address_mismatches = 0
         self._drops: dict[str, int] = {}
         self._vip_addresses = frozenset(vip.address for vip in config.vips)
 
@@ -192,7 +191,6 @@ class VirtualRouter:
                 adverts_sent=self._adverts_sent,
                 adverts_received=self._adverts_received,
                 transitions=self._transitions,
-                address_mismatches=self._address_mismatches,
                 drops=dict(self._drops),
             ),
         )
@@ -222,20 +220,13 @@ class VirtualRouter:
             reason, detail = refusal
             return [self._drop(reason, source, detail)]
         self._adverts_received += 1
-        actions: list[ev.Action] = []
-        if advert.priority != PRIORITY_RESIGN and set(advert.addresses) != self._vip_addresses:
-            # RFC 9568 §7.1: a differing address list is logged, not dropped (as Keepalived).
-            self._address_mismatches += 1
-            configured = tuple(vip.address for vip in self.config.vips)
-            actions.append(ev.ReportAddressMismatch(source, advert.addresses, configured))
         if self._state is State.BACKUP:
-            actions += self._backup_receives(advert, source, now)
-        elif self._state is State.MASTER:
-            actions += self._master_receives(advert, source, now)
-        else:
-            # FAULT or INIT: not taking part, but show who the master is.
-            self._note_master(advert, source)
-        return actions
+            return self._backup_receives(advert, source, now)
+        if self._state is State.MASTER:
+            return self._master_receives(advert, source, now)
+        # FAULT or INIT: not taking part, but show who the master is.
+        self._note_master(advert, source)
+        return []
 
     def _refusal(self, advert: Advert) -> tuple[DropReason, str] | None:
         """Why an advert that decoded cleanly is still refused, if it is."""
@@ -254,6 +245,16 @@ class VirtualRouter:
                     f"advert_int {advert.adver_int_cs / 100:g} s, ours is "
                     f"{config.advertisement_interval:g} s"
                 )
+        if set(advert.addresses) != self._vip_addresses:
+            # RFC 9568 §7.1 lets us verify the list; Keepalived drops a differing one
+            # (unless skip_check_adv_addr), so another cluster that reuses our VRID
+            # cannot make us follow it and drop our VIPs.
+            theirs = ", ".join(map(str, advert.addresses)) or "none"
+            ours = ", ".join(map(str, sorted(self._vip_addresses, key=int))) or "none"
+            return DropReason.ADDRESS_LIST_MISMATCH, (
+                f"advert lists {theirs}, ours are {ours}: another cluster using VRID "
+                f"{config.vrid}, or a virtual_ipaddress list that differs between nodes"
+            )
         if config.is_owner:
             # RFC 9568 §7.1: the address owner does not take part in elections.
             return DropReason.OWNER_IGNORES, "we own the addresses (priority 255)"
@@ -388,6 +389,8 @@ class VirtualRouter:
         if not faults and self._state is State.FAULT:
             if self.config.is_owner:
                 return self._become_master(now, "recovered; address owner (priority 255)")
+            # RFC 9568 §6.4.1: back through Initialize: our own interval until we hear one.
+            self._master_adver_interval = self.config.advertisement_interval
             mdi = self._master_down_interval()
             self._takeover_cause = f"no advert heard for {mdi:.3f} s (Master_Down_Interval)"
             return self._become_backup(now, "recovered from FAULT")

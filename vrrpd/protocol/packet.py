@@ -44,6 +44,8 @@ class DropReason(enum.StrEnum):
     NOT_A_PEER = "not_a_peer"  # unicast: the source is not a configured peer
     INTERVAL_MISMATCH = "interval_mismatch"  # RFC 3768 §7.1: v2 intervals must match
     OWNER_IGNORES = "owner_ignores"  # RFC 9568 §7.1: the address owner ignores adverts
+    ADDRESS_LIST_MISMATCH = "address_list_mismatch"  # Keepalived: VIPs differ (VRID clash?)
+    WRONG_DESTINATION = "wrong_destination"  # unicast to a multicast instance, or the reverse
     NOT_RUNNING = "not_running"  # the instance is in FAULT, INIT or STOP
 
 
@@ -303,11 +305,12 @@ def _pseudo_header(
         # RFC 9568 §5.2.8: over IPv6 the checksum covers the pseudo-header.
         return ipv6_pseudo_header(source, destination, IPPROTO_VRRP, length)
     if v3_checksum_as_v2:
-        # Keepalived: v3_checksum_as_v2 sums the IPv4 message alone, as peers that
-        # read RFC 5798 §5.2.8's pseudo-header as IPv6-only do.
+        # RFC 9568 §5.2.8: over IPv4 the sum is the message alone (Keepalived's
+        # v3_checksum_as_v2, FRR without checksum-with-ipv4-pseudoheader).
         return b""
     assert isinstance(destination, IPv4Address)
-    # RFC 9568 §5.2.8: the IPv4 pseudo-header is included; Keepalived's default.
+    # Keepalived and FRR by default read RFC 5798 §5.2.8 as covering an IPv4
+    # pseudo-header too; the peers we meet send it, so it is our default.
     return ipv4_pseudo_header(source, destination, IPPROTO_VRRP, length)
 
 

@@ -34,7 +34,6 @@ class Counters:
     adverts_sent: int = 0
     adverts_received: int = 0
     transitions: int = 0
-    address_mismatches: int = 0
     drops: dict[str, int] = field(default_factory=dict)
 
 
