@@ -1,0 +1,185 @@
+"""`vrrpctl`: ask a running vrrpd what it thinks, and why.
+
+    vrrpctl status [INSTANCE] [--json]
+    vrrpctl reload
+    vrrpctl check-config [FILE]
+
+Imports only the standard library and vrrpd.protocol.status, so it starts
+fast. Exit status of `status`: 0 all well, 1 an instance is in FAULT,
+3 the daemon is not running (usable as a health check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+from typing import Any
+
+from vrrpd.protocol.status import (
+    CONTROL_PROTOCOL_VERSION,
+    DEFAULT_CONTROL_SOCKET,
+    RouterStatus,
+)
+
+EXIT_OK, EXIT_FAULT, EXIT_ERROR, EXIT_NOT_RUNNING = 0, 1, 2, 3
+TIMEOUT = 5.0
+
+
+class NotRunningError(Exception):
+    """The daemon's control socket does not answer."""
+
+
+def request(path: str, command: str) -> dict[str, Any]:
+    """One request on the control socket, one reply."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(TIMEOUT)
+        try:
+            sock.connect(path)
+        except (FileNotFoundError, ConnectionRefusedError) as error:
+            raise NotRunningError(
+                f"vrrpd is not running (no answer on {path}: {error.strerror})"
+            ) from None
+        sock.sendall(json.dumps({"v": CONTROL_PROTOCOL_VERSION, "cmd": command}).encode() + b"\n")
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    reply: dict[str, Any] = json.loads(b"".join(chunks))
+    return reply
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def render_table(statuses: list[RouterStatus]) -> str:
+    """One row per instance, the reason last so it may run long."""
+    header = ["INSTANCE", "IFACE", "VRID", "VER", "STATE", "FOR", "PRIO", "MASTER", "VIPS", "WHY"]
+    rows = [header]
+    for s in statuses:
+        prio = str(s.effective_priority)
+        if s.effective_priority != s.base_priority:
+            prio += f" (base {s.base_priority})"
+        master = "-" if s.master_address is None else s.master_address
+        if s.master_address is not None and s.master_priority is not None:
+            master += f" prio {s.master_priority}"
+        rows.append(
+            [
+                s.name,
+                s.interface,
+                str(s.vrid),
+                f"v{s.version}",
+                s.state,
+                format_duration(s.in_state_for),
+                prio,
+                master,
+                ",".join(s.vips),
+                s.reason,
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def render_detail(s: RouterStatus) -> str:
+    lines = [
+        f"{s.name}: {s.state} for {format_duration(s.in_state_for)} — {s.reason}",
+        f"  interface {s.interface}, VRID {s.vrid}, VRRPv{s.version}, IPv{s.family}",
+        f"  priority {s.effective_priority} (base {s.base_priority})",
+        f"  advert interval {s.advertisement_interval:g} s"
+        f" (master's: {s.master_adver_interval:g} s)",
+        f"  master {s.master_address or '-'} priority {s.master_priority}",
+    ]
+    if s.master_down_in is not None:
+        lines.append(f"  takes over in {s.master_down_in:.3f} s if the master goes silent")
+    lines.append(f"  VIPs: {', '.join(s.vips) or '-'}")
+    for t in s.tracks:
+        state = "up" if t.up else "DOWN"
+        effect = "FAULT" if t.faults else f"{t.delta:+d}"
+        detail = f" ({t.detail})" if t.detail else ""
+        lines.append(f"  track {t.kind} {t.name}: {state}, weight {t.weight}, {effect}{detail}")
+    c = s.counters
+    lines.append(
+        f"  adverts sent {c.adverts_sent}, received {c.adverts_received}, "
+        f"transitions {c.transitions}"
+    )
+    drops = ", ".join(f"{k} {v}" for k, v in sorted(c.drops.items())) or "none"
+    lines.append(f"  drops: {drops}")
+    return "\n".join(lines)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    try:
+        reply = request(args.socket, "status")
+    except NotRunningError as error:
+        print(error, file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    if not reply.get("ok"):
+        print(f"vrrpctl: {reply.get('error')}", file=sys.stderr)
+        return EXIT_ERROR
+    statuses = [RouterStatus.from_json(item) for item in reply["instances"]]
+    if args.instance:
+        statuses = [s for s in statuses if s.name == args.instance]
+        if not statuses:
+            print(f"vrrpctl: no instance named {args.instance}", file=sys.stderr)
+            return EXIT_ERROR
+    if args.json:
+        print(json.dumps(reply if not args.instance else statuses[0].to_json(), indent=2))
+    elif args.instance:
+        print(render_detail(statuses[0]))
+    else:
+        print(render_table(statuses))
+        if reply.get("last_reload_error"):
+            print(f"\nlast reload refused:\n{reply['last_reload_error']}")
+    return EXIT_FAULT if any(s.state == "FAULT" for s in statuses) else EXIT_OK
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    try:
+        reply = request(args.socket, "reload")
+    except NotRunningError as error:
+        print(error, file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    if not reply.get("ok"):
+        print(f"vrrpctl: {reply.get('error')}", file=sys.stderr)
+        return EXIT_ERROR
+    print("reload requested; see `vrrpctl status` and the log for the outcome")
+    return EXIT_OK
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from vrrpd.daemon import DEFAULT_CONFIG, check_config  # noqa: PLC0415 (loads yaml)
+
+    return check_config(args.file or DEFAULT_CONFIG)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="vrrpctl", description="control a running vrrpd")
+    parser.add_argument("--socket", default=DEFAULT_CONTROL_SOCKET, help="control socket")
+    commands = parser.add_subparsers(dest="command", required=True)
+    status = commands.add_parser("status", help="what every instance thinks, and why")
+    status.add_argument("instance", nargs="?", help="one instance, in detail")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(run=cmd_status)
+    commands.add_parser("reload", help="reload the config (as SIGHUP)").set_defaults(run=cmd_reload)
+    check = commands.add_parser("check-config", help="validate a config file")
+    check.add_argument("file", nargs="?")
+    check.set_defaults(run=cmd_check_config)
+    args = parser.parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""`vrrpd`: the daemon. Always in the foreground; systemd or the lab supervises it.
+
+    vrrpd --config /etc/vrrpd/vrrpd.yaml
+    vrrpd --check-config /etc/vrrpd/vrrpd.yaml
+
+SIGTERM / SIGINT: every master resigns (priority 0), VIPs are removed,
+notify_stop runs, exit 0. SIGHUP: reload; a bad config is refused and the
+running one kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import structlog
+
+from vrrpd import __version__
+from vrrpd.config.checks import script_issues
+from vrrpd.config.errors import ConfigError
+from vrrpd.config.loader import load_config, load_config_with_warnings
+from vrrpd.host import log
+from vrrpd.host.control import ControlError, ControlServer
+from vrrpd.host.runtime import Runtime, StartupError
+from vrrpd.protocol.model import Config
+from vrrpd.protocol.status import RouterStatus
+
+DEFAULT_CONFIG = "/etc/vrrpd/vrrpd.yaml"
+EX_CONFIG = 78  # sysexits.h: configuration error (systemd: RestartPreventExitStatus)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="vrrpd", description="VRRP failover agent")
+    parser.add_argument("--config", default=DEFAULT_CONFIG, help="config file (YAML)")
+    parser.add_argument(
+        "--check-config",
+        metavar="FILE",
+        help="validate FILE (without touching the network) and exit",
+    )
+    parser.add_argument("--log-format", choices=log.FORMATS, help="default: from the config")
+    parser.add_argument("--log-level", choices=log.LEVELS, help="default: from the config")
+    parser.add_argument("--version", action="version", version=f"vrrpd {__version__}")
+    return parser.parse_args(argv)
+
+
+def check_config(path: str) -> int:
+    """Print every error and warning in a config; 0 when it can run."""
+    try:
+        loaded = load_config_with_warnings(path)
+    except ConfigError as error:
+        print(error, *error.warnings, sep="\n", file=sys.stderr)
+        return EX_CONFIG
+    config = loaded.config
+    for issue in (*loaded.warnings, *script_issues(config, loaded.source)):
+        print(issue, file=sys.stderr)
+    names = ", ".join(i.name for i in config.instances)
+    print(f"{path}: OK ({len(config.instances)} instance(s): {names})")
+    return 0
+
+
+class Daemon:
+    """Runs the Runtime until a signal says stop; reloads on SIGHUP."""
+
+    def __init__(self, config_path: str, config: Config) -> None:
+        self.config_path = config_path
+        self.config = config
+        self.log = structlog.get_logger("vrrpd")
+        self.last_reload_error: str | None = None
+        self._stop = asyncio.Event()
+        self.runtime: Runtime | None = None
+        self._reloading: asyncio.Task[None] | None = None
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        runtime = Runtime()
+        self.runtime = runtime
+        try:
+            await runtime.start(self.config)
+        except (StartupError, OSError) as error:
+            self.log.error("startup_failed", error=str(error))
+            await runtime.shutdown()
+            return 1
+        control = ControlServer(self.config.global_.control_socket, self)
+        try:
+            await control.start()
+        except (ControlError, OSError) as error:
+            self.log.error("control_socket_failed", error=str(error))
+            await runtime.shutdown()
+            return 1
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._stop.set)
+        loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        self.log.info(
+            "started",
+            version=__version__,
+            config=self.config_path,
+            instances=[i.name for i in self.config.instances],
+        )
+        await self._stop.wait()
+        self.log.info("stopping")
+        await control.close()
+        if self._reloading is not None:
+            await self._reloading
+        await runtime.shutdown()
+        self.log.info("stopped")
+        return 0
+
+    @property
+    def statuses(self) -> list[RouterStatus]:
+        return [] if self.runtime is None else self.runtime.statuses()
+
+    def request_reload(self) -> None:
+        if self._reloading is None or self._reloading.done():
+            self._reloading = asyncio.get_running_loop().create_task(self.reload())
+
+    async def reload(self) -> None:
+        try:
+            config = load_config(self.config_path)
+        except ConfigError as error:
+            self.last_reload_error = str(error)
+            self.log.error("reload_refused", config=self.config_path, errors=str(error))
+            return
+        assert self.runtime is not None
+        try:
+            outcome = await self.runtime.reload(config)
+        except (StartupError, OSError) as error:
+            self.last_reload_error = str(error)
+            self.log.error("reload_failed", error=str(error))
+            return
+        self.config = config
+        self.last_reload_error = None
+        self.log.info("reloaded", **outcome)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.check_config:
+        return check_config(args.check_config)
+    if not Path(args.config).exists():
+        print(f"vrrpd: {args.config}: no such file; give one with --config", file=sys.stderr)
+        return EX_CONFIG
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EX_CONFIG
+    log.configure(
+        args.log_format or config.global_.log_format, args.log_level or config.global_.log_level
+    )
+    return asyncio.run(Daemon(args.config, config).run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The asyncio shell: everything that touches the OS (sockets, netlink, processes)."""

@@ -1,0 +1,361 @@
+"""The driver: the pure router's only caller, and the hands that carry out its actions.
+
+Every call into the router happens on the event loop's thread, one at a
+time, so the router needs no locks: events arrive through `deliver()`, and
+the router's next deadline is one `loop.call_at` timer. Adverts are sent at
+once, in the call that decided them; VIP changes, announcements and notify
+hooks go through one ordered queue per router, so that the VIPs are in place
+before they are announced and before notify_master runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import structlog
+
+from vrrpd.host.rawsock import Received, Unreadable, group_for
+from vrrpd.protocol import announce
+from vrrpd.protocol import events as ev
+from vrrpd.protocol.fsm import VirtualRouter
+from vrrpd.protocol.model import Family, InstanceConfig, IPAddress, Vip
+from vrrpd.protocol.packet import Advert, DropReason, PacketError, decode, encode
+from vrrpd.protocol.status import RouterStatus
+
+
+class Notifier(Protocol):
+    def submit(self, notify: ev.Notify) -> None: ...
+
+
+class Frames(Protocol):
+    def send(self, frame: bytes) -> None: ...
+
+
+class Sender(Protocol):
+    source: IPAddress
+
+    def send(self, message: bytes, destination: IPAddress) -> None: ...
+
+
+class AddressPort(Protocol):
+    async def add_vip(self, vip: Vip, index: int) -> str | None: ...
+
+    async def remove_vip(self, vip: Vip, index: int) -> str | None: ...
+
+
+class PacketSource(Protocol):
+    ifname: str
+    family: Family
+
+    def read(self) -> Received | Unreadable | None: ...
+
+
+@dataclass
+class VipKeeper:
+    """Adds and removes one instance's VIPs, and knows which it should hold."""
+
+    netlink: AddressPort
+    indexes: dict[str, int]  # interface name -> index
+    default_interface: str
+    held: set[Vip] = field(default_factory=set)
+
+    def index_of(self, vip: Vip) -> int:
+        return self.indexes[vip.dev or self.default_interface]
+
+    async def add(self, vips: Iterable[Vip]) -> list[str]:
+        problems = []
+        for vip in vips:
+            self.held.add(vip)
+            error = await self.netlink.add_vip(vip, self.index_of(vip))
+            if error:
+                problems.append(f"cannot add {vip.interface}: {error}")
+        return problems
+
+    async def remove(self, vips: Iterable[Vip]) -> list[str]:
+        problems = []
+        for vip in vips:
+            self.held.discard(vip)
+            error = await self.netlink.remove_vip(vip, self.index_of(vip))
+            if error:
+                problems.append(f"cannot remove {vip.interface}: {error}")
+        return problems
+
+
+@dataclass
+class Announcer:
+    """Gratuitous ARPs and unsolicited NAs for one instance's VIPs."""
+
+    frames: dict[str, Frames]  # interface name -> sender
+    macs: dict[str, bytes]  # interface name -> its MAC
+    default_interface: str
+
+    def announce(self, vips: Iterable[Vip], count: int) -> list[str]:
+        problems = []
+        for vip in vips:
+            dev = vip.dev or self.default_interface
+            mac = self.macs[dev]
+            if vip.address.version == 4:
+                frame = announce.gratuitous_arp(vip.address, mac)
+            else:
+                frame = announce.unsolicited_na(vip.address, mac)
+            for _ in range(count):
+                try:
+                    self.frames[dev].send(frame)
+                except OSError as error:
+                    problems.append(f"cannot announce {vip.address} on {dev}: {error}")
+                    break
+        return problems
+
+
+@dataclass
+class Transmitter:
+    """Encodes and sends one instance's adverts: to the group, or to each peer."""
+
+    sender: Sender
+    config: InstanceConfig
+
+    @property
+    def destinations(self) -> tuple[IPAddress, ...]:
+        return self.config.unicast_peers or (group_for(self.config.family),)
+
+    def send(self, advert: Advert) -> list[str]:
+        """Send to every destination; one failing peer does not starve the others."""
+        problems = []
+        for destination in self.destinations:
+            # The v3 checksum covers the pseudo-header, so each destination gets its own bytes.
+            message = encode(
+                advert,
+                self.sender.source,
+                destination,
+                v3_checksum_as_v2=self.config.v3_checksum_as_v2,
+            )
+            try:
+                self.sender.send(message, destination)
+            except OSError as error:
+                problems.append(f"cannot send advert to {destination}: {error}")
+        return problems
+
+
+class RouterDriver:
+    """Runs one VirtualRouter on the event loop and carries out its actions."""
+
+    def __init__(
+        self,
+        router: VirtualRouter,
+        *,
+        transmitter: Transmitter,
+        vips: VipKeeper,
+        announcer: Announcer,
+        notifier: Notifier | None,
+        on_transition: Callable[[RouterDriver, ev.Notify, bool], None] | None = None,
+    ) -> None:
+        self.router = router
+        self.config = router.config
+        self.transmitter = transmitter
+        self.vips = vips
+        self.announcer = announcer
+        self.notifier = notifier
+        self.on_transition = on_transition
+        self.log = structlog.get_logger("vrrpd").bind(
+            instance=self.config.name, vrid=self.config.vrid
+        )
+        self._loop = asyncio.get_running_loop()
+        self._timer: asyncio.TimerHandle | None = None
+        self._armed_for: float | None = None
+        self._work: asyncio.Queue[ev.Action] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self._seen_drops: set[tuple[DropReason, IPAddress | None]] = set()
+        self._group_event = False
+        self.send_errors = 0
+
+    # ── the router's inputs ─────────────────────────────────────────────
+
+    def start(self) -> None:
+        self._worker = self._loop.create_task(self._work_loop(), name=f"vips-{self.config.name}")
+        self.deliver(ev.Started())
+
+    def deliver(self, event: ev.Event) -> None:
+        """Hand one event to the router and carry out what it answers."""
+        self._group_event = isinstance(event, ev.GroupFaultChanged | ev.GroupStateRequested)
+        try:
+            self._carry_out(self.router.handle(event, self._loop.time()))
+        finally:
+            self._group_event = False
+        self._arm()
+
+    def _fire(self) -> None:
+        self._timer = self._armed_for = None
+        deadline = self.router.next_deadline()
+        if deadline is None:
+            return
+        self._carry_out(self.router.on_deadline(max(deadline, self._loop.time())))
+        self._arm()
+
+    def _arm(self) -> None:
+        deadline = self.router.next_deadline()
+        if deadline == self._armed_for:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._armed_for = deadline
+        self._timer = None if deadline is None else self._loop.call_at(deadline, self._fire)
+
+    def status(self) -> RouterStatus:
+        return self.router.status(self._loop.time())
+
+    async def drain(self) -> None:
+        """Wait until every queued VIP change, announcement and hook hand-off is done."""
+        await self._work.join()
+
+    async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._worker is not None:
+            self._worker.cancel()
+
+    # ── carrying out actions ────────────────────────────────────────────
+
+    def _carry_out(self, actions: list[ev.Action]) -> None:
+        for action in actions:
+            match action:
+                case ev.SendAdvert(advert=advert):
+                    for problem in self.transmitter.send(advert):
+                        self.send_errors += 1
+                        self.log.warning("advert_send_failed", error=problem)
+                case ev.Notify():
+                    self.log.info(
+                        "transition",
+                        previous=str(action.previous),
+                        state=str(action.state),
+                        priority=action.priority,
+                        reason=action.reason,
+                    )
+                    self._work.put_nowait(action)
+                    if self.on_transition is not None:
+                        self.on_transition(self, action, self._group_event)
+                case ev.ReportDrop(reason=reason, source=source, detail=detail):
+                    self._log_drop(reason, source, detail)
+                case _:
+                    self._work.put_nowait(action)
+
+    def _log_drop(self, reason: DropReason, source: IPAddress | None, detail: str) -> None:
+        # Logged once per (reason, source) at WARNING, then at DEBUG; always counted.
+        key = (reason, source)
+        level = self.log.debug if key in self._seen_drops else self.log.warning
+        self._seen_drops.add(key)
+        level("advert_dropped", reason=str(reason), source=str(source), detail=detail)
+
+    async def _work_loop(self) -> None:
+        while True:
+            action = await self._work.get()
+            try:
+                await self._carry_out_slow(action)
+            except Exception:
+                self.log.exception("action_failed", action=type(action).__name__)
+            finally:
+                self._work.task_done()
+
+    async def _carry_out_slow(self, action: ev.Action) -> None:
+        problems: list[str] = []
+        match action:
+            case ev.AddVips(vips=vips):
+                problems = await self.vips.add(vips)
+                self.log.debug("vips_added", vips=[str(v.interface) for v in vips])
+            case ev.RemoveVips(vips=vips):
+                problems = await self.vips.remove(vips)
+                self.log.debug("vips_removed", vips=[str(v.interface) for v in vips])
+            case ev.Announce(vips=vips, count=count):
+                problems = self.announcer.announce(vips, count)
+                self.log.debug("announced", vips=[str(v.address) for v in vips], count=count)
+            case ev.Notify():
+                if self.notifier is not None:
+                    self.notifier.submit(action)
+        for problem in problems:
+            self.log.error("vip_change_failed", error=problem)
+
+    async def restore_vip(self, vip: Vip) -> None:
+        """A VIP we hold was removed by someone else: put it back (while master)."""
+        if vip in self.vips.held:
+            self.log.warning(
+                "vip_restored", vip=str(vip.interface), detail="removed behind our back"
+            )
+            for problem in await self.vips.add([vip]):
+                self.log.error("vip_change_failed", error=problem)
+
+
+class Listener:
+    """Reads one interface's VRRP socket and hands each advert to its router."""
+
+    def __init__(self, receiver: PacketSource, own_addresses: frozenset[IPAddress]) -> None:
+        self.receiver = receiver
+        self.own_addresses = own_addresses
+        self.by_vrid: dict[int, RouterDriver] = {}
+        self.log = structlog.get_logger("vrrpd").bind(
+            interface=receiver.ifname, family=int(receiver.family)
+        )
+        self.drops: dict[str, int] = {}
+        self._seen: set[tuple[str, str]] = set()
+
+    def on_readable(self) -> None:
+        for _ in range(64):  # bounded, so one busy interface cannot starve the loop
+            item = self.receiver.read()
+            if item is None:
+                return
+            self._dispatch(item)
+
+    def _dispatch(self, item: Received | Unreadable) -> None:
+        if isinstance(item, Unreadable):
+            self._drop_here(item.error.reason, item.source, item.error.detail)
+            return
+        message = item.message
+        driver = self.by_vrid.get(message[1]) if len(message) >= 2 else None
+        if driver is None:
+            reason = DropReason.WRONG_VRID if len(message) >= 2 else DropReason.TRUNCATED
+            self._drop_here(reason, item.source, f"no instance for VRID {message[1:2].hex()}")
+            return
+        refusal = self._refusal(driver.config, item)
+        if refusal is not None:
+            driver.deliver(ev.AdvertDropped(refusal[0], item.source, refusal[1]))
+            return
+        try:
+            advert = decode(
+                message,
+                item.source,
+                item.destination,
+                v3_checksum_as_v2=driver.config.v3_checksum_as_v2,
+            )
+        except PacketError as error:
+            driver.deliver(ev.AdvertDropped(error.reason, item.source, error.detail))
+            return
+        driver.deliver(ev.AdvertReceived(advert, item.source))
+
+    def _refusal(self, config: InstanceConfig, item: Received) -> tuple[DropReason, str] | None:
+        if item.source in self.own_addresses:
+            return DropReason.OWN_ADVERT, "our own advert came back"
+        if item.destination.is_multicast == config.unicast:
+            # Keepalived: a multicast instance takes only multicast adverts, and a
+            # unicast one only unicast adverts (a peer configured the other way).
+            expected = "unicast" if config.unicast else f"to {group_for(config.family)}"
+            return DropReason.WRONG_DESTINATION, f"sent to {item.destination}, expected {expected}"
+        if config.unicast:
+            if item.source not in config.unicast_peers:
+                # Keepalived's check_unicast_src, always on: only configured peers count.
+                return DropReason.NOT_A_PEER, f"{item.source} is not in unicast_peer"
+        elif item.ttl != 255:
+            # RFC 9568 §7.1: TTL / hop limit must be 255. Keepalived skips this
+            # check for unicast peers (routed clouds), and so do we.
+            return DropReason.BAD_TTL, f"TTL {item.ttl}, must be 255"
+        return None
+
+    def _drop_here(self, reason: DropReason, source: IPAddress | None, detail: str) -> None:
+        self.drops[reason] = self.drops.get(reason, 0) + 1
+        key = (str(reason), str(source))
+        # Other VRIDs are normal on a shared segment: counted, logged at DEBUG only.
+        quiet = key in self._seen or reason is DropReason.WRONG_VRID
+        self._seen.add(key)
+        (self.log.debug if quiet else self.log.warning)(
+            "packet_dropped", reason=str(reason), source=str(source), detail=detail
+        )
