@@ -5,12 +5,15 @@ PYTHON ?= /usr/bin/python3
 VENV := .venv
 VPY := $(VENV)/bin/python
 # Debian packages the suite needs; installed only when one is missing.
-DEB_PACKAGES := python3 python3-venv iproute2
+DEB_PACKAGES := python3 python3-venv iproute2 util-linux haproxy keepalived
 
-.PHONY: test lint typecheck unit deps venv clean
+.PHONY: test demo lint typecheck unit deps venv clean
 
 test: venv lint typecheck
 	$(VPY) -m pytest -q
+
+demo: venv
+	$(VPY) -m tests.lab.demo
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,1 @@
+"""Lab tests: real processes in network and PID namespaces (see netlab.py)."""
