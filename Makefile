@@ -5,7 +5,7 @@ PYTHON ?= /usr/bin/python3
 VENV := .venv
 VPY := $(VENV)/bin/python
 # Debian packages the suite needs; installed only when one is missing.
-DEB_PACKAGES := python3 python3-venv iproute2 util-linux haproxy keepalived
+DEB_PACKAGES := python3 python3-venv iproute2 util-linux systemd haproxy keepalived
 
 .PHONY: test demo lint typecheck unit deps venv clean
 

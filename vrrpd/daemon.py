@@ -25,6 +25,7 @@ from vrrpd.config.loader import load_config, load_config_with_warnings
 from vrrpd.host import log
 from vrrpd.host.control import ControlError, ControlServer
 from vrrpd.host.runtime import Runtime, StartupError
+from vrrpd.host.systemd import SystemdNotifier
 from vrrpd.protocol.model import Config
 from vrrpd.protocol.status import RouterStatus
 
@@ -72,6 +73,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self.runtime: Runtime | None = None
         self._reloading: asyncio.Task[None] | None = None
+        self.systemd = SystemdNotifier()
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -93,6 +95,9 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._stop.set)
         loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        runtime.on_state_change = self._publish_status
+        watchdog = self._start_watchdog()
+        self.systemd.ready(self.summary())
         self.log.info(
             "started",
             version=__version__,
@@ -101,6 +106,9 @@ class Daemon:
         )
         await self._stop.wait()
         self.log.info("stopping")
+        self.systemd.stopping()
+        if watchdog is not None:
+            watchdog.cancel()
         await control.close()
         if self._reloading is not None:
             await self._reloading
@@ -112,11 +120,42 @@ class Daemon:
     def statuses(self) -> list[RouterStatus]:
         return [] if self.runtime is None else self.runtime.statuses()
 
+    def summary(self) -> str:
+        """One line for `systemctl status`: each instance's state and priority."""
+        parts = [f"{s.name} {s.state} prio {s.effective_priority}" for s in self.statuses]
+        text = ", ".join(parts) or "no instances"
+        if self.last_reload_error:
+            text += " (last reload refused: see vrrpctl status)"
+        return text
+
+    def _publish_status(self) -> None:
+        self.systemd.status(self.summary())
+
+    def _start_watchdog(self) -> asyncio.Task[None] | None:
+        """Ping systemd's watchdog from the loop that runs the VRRP timers."""
+        interval = self.systemd.watchdog_interval
+        if interval is None:
+            return None
+
+        async def ping() -> None:
+            while True:
+                self.systemd.watchdog()
+                await asyncio.sleep(interval)
+
+        return asyncio.get_running_loop().create_task(ping(), name="watchdog")
+
     def request_reload(self) -> None:
         if self._reloading is None or self._reloading.done():
             self._reloading = asyncio.get_running_loop().create_task(self.reload())
 
     async def reload(self) -> None:
+        self.systemd.reloading()
+        try:
+            await self._reload()
+        finally:
+            self.systemd.ready(self.summary())
+
+    async def _reload(self) -> None:
         try:
             config = load_config(self.config_path)
         except ConfigError as error:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +77,8 @@ class Runtime:
         self.groups: dict[str, SyncGroupConfig] = {}
         self._loop = asyncio.get_running_loop()
         self._monitor_task: asyncio.Task[None] | None = None
+        # Called after every state change of any instance (the daemon updates systemd).
+        self.on_state_change: Callable[[], None] | None = None
 
     # ── life cycle ──────────────────────────────────────────────────────
 
@@ -353,6 +355,8 @@ class Runtime:
         self._refresh_group_faults(instance.config.sync_group)
 
     def _on_transition(self, driver: RouterDriver, notify: ev.Notify, by_group: bool) -> None:
+        if self.on_state_change is not None:
+            self.on_state_change()
         group = self.groups.get(driver.config.sync_group or "")
         if group is None or by_group:
             return
