@@ -1,6 +1,7 @@
 """`vrrpctl`: ask a running vrrpd what it thinks, and why.
 
     vrrpctl status [INSTANCE] [--json]
+    vrrpctl maintenance INSTANCE on|off
     vrrpctl reload
     vrrpctl check-config [FILE]
 
@@ -31,7 +32,7 @@ class NotRunningError(Exception):
     """The daemon's control socket does not answer."""
 
 
-def request(path: str, command: str) -> dict[str, Any]:
+def request(path: str, command: str, **arguments: Any) -> dict[str, Any]:
     """One request on the control socket, one reply."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(TIMEOUT)
@@ -41,7 +42,8 @@ def request(path: str, command: str) -> dict[str, Any]:
             raise NotRunningError(
                 f"vrrpd is not running (no answer on {path}: {error.strerror})"
             ) from None
-        sock.sendall(json.dumps({"v": CONTROL_PROTOCOL_VERSION, "cmd": command}).encode() + b"\n")
+        message = {"v": CONTROL_PROTOCOL_VERSION, "cmd": command, **arguments}
+        sock.sendall(json.dumps(message).encode() + b"\n")
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
@@ -64,6 +66,7 @@ def render_table(statuses: list[RouterStatus]) -> str:
     header = ["INSTANCE", "IFACE", "VRID", "VER", "STATE", "FOR", "PRIO", "MASTER", "VIPS", "WHY"]
     rows = [header]
     for s in statuses:
+        state = s.state + (" (maintenance)" if s.maintenance else "")
         prio = str(s.effective_priority)
         if s.effective_priority != s.base_priority:
             prio += f" (base {s.base_priority})"
@@ -76,11 +79,11 @@ def render_table(statuses: list[RouterStatus]) -> str:
                 s.interface,
                 str(s.vrid),
                 f"v{s.version}",
-                s.state,
+                state,
                 format_duration(s.in_state_for),
                 prio,
                 master,
-                ",".join(s.vips),
+                render_vips(s),
                 s.reason,
             ]
         )
@@ -90,6 +93,12 @@ def render_table(statuses: list[RouterStatus]) -> str:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     return "\n".join(lines)
+
+
+def render_vips(s: RouterStatus) -> str:
+    """The VIPs, each marked `(here)` when this node holds it."""
+    present = s.host.vips_present if s.host else {}
+    return ",".join(f"{vip}{' (here)' if present.get(vip) else ''}" for vip in s.vips)
 
 
 def render_detail(s: RouterStatus) -> str:
@@ -103,7 +112,9 @@ def render_detail(s: RouterStatus) -> str:
     ]
     if s.master_down_in is not None:
         lines.append(f"  takes over in {s.master_down_in:.3f} s if the master goes silent")
-    lines.append(f"  VIPs: {', '.join(s.vips) or '-'}")
+    if s.maintenance:
+        lines.append("  in maintenance: `vrrpctl maintenance NAME off` gives it back")
+    lines.append(f"  VIPs: {render_vips(s) or '-'}")
     for t in s.tracks:
         state = "up" if t.up else "DOWN"
         effect = "FAULT" if t.faults else f"{t.delta:+d}"
@@ -116,7 +127,32 @@ def render_detail(s: RouterStatus) -> str:
     )
     drops = ", ".join(f"{k} {v}" for k, v in sorted(c.drops.items())) or "none"
     lines.append(f"  drops: {drops}")
+    if s.host is not None:
+        lines += render_host(s)
     return "\n".join(lines)
+
+
+def render_host(s: RouterStatus) -> list[str]:
+    assert s.host is not None
+    lines = []
+    for script in s.host.scripts:
+        lines.append(
+            f"  script {script.name}: {script.runs} runs, {script.failures} failed, "
+            f"{script.timeouts} timed out; last: {script.last_detail}"
+        )
+        if script.last_output.strip():
+            lines.append(f"    output: {script.last_output.strip().splitlines()[-1]}")
+    if s.host.send_errors:
+        lines.append(f"  advert send errors: {s.host.send_errors}")
+    if s.host.notify_history:
+        lines.append("  notify hooks (oldest first):")
+    for hook in s.host.notify_history:
+        mark = "ok" if hook.ok else "FAILED"
+        lines.append(
+            f"    {format_duration(hook.ago)} ago  {hook.hook} {hook.state}: {mark}, "
+            f"{hook.detail}, {hook.duration * 1000:.0f} ms  ({hook.command})"
+        )
+    return lines
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -158,6 +194,22 @@ def cmd_reload(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_maintenance(args: argparse.Namespace) -> int:
+    try:
+        reply = request(args.socket, "maintenance", instance=args.instance, on=args.mode == "on")
+    except NotRunningError as error:
+        print(error, file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    if not reply.get("ok"):
+        print(f"vrrpctl: {reply.get('error')}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.mode == "on":
+        print(f"{args.instance}: in maintenance; it resigns if master and stays BACKUP")
+    else:
+        print(f"{args.instance}: back in service")
+    return EXIT_OK
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     from vrrpd.daemon import DEFAULT_CONFIG, check_config  # noqa: PLC0415 (loads yaml)
 
@@ -173,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(run=cmd_status)
     commands.add_parser("reload", help="reload the config (as SIGHUP)").set_defaults(run=cmd_reload)
+    maintenance = commands.add_parser("maintenance", help="drain an instance, or give it back")
+    maintenance.add_argument("instance")
+    maintenance.add_argument("mode", choices=["on", "off"])
+    maintenance.set_defaults(run=cmd_maintenance)
     check = commands.add_parser("check-config", help="validate a config file")
     check.add_argument("file", nargs="?")
     check.set_defaults(run=cmd_check_config)

@@ -120,6 +120,14 @@ class Daemon:
     def statuses(self) -> list[RouterStatus]:
         return [] if self.runtime is None else self.runtime.statuses()
 
+    async def status_report(self) -> list[RouterStatus]:
+        return [] if self.runtime is None else await self.runtime.status_report()
+
+    def set_maintenance(self, name: str, on: bool) -> str | None:
+        if self.runtime is None:
+            return "starting up"
+        return self.runtime.set_maintenance(name, on)
+
     def summary(self) -> str:
         """One line for `systemctl status`: each instance's state and priority."""
         parts = [f"{s.name} {s.state} prio {s.effective_priority}" for s in self.statuses]

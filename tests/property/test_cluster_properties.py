@@ -67,6 +67,7 @@ event_strategy = st.one_of(
     st.builds(
         ev.GroupStateRequested, st.sampled_from([State.MASTER, State.BACKUP]), st.just("group")
     ),
+    st.builds(ev.MaintenanceChanged, st.booleans()),
     st.just("deadline"),
 )
 
@@ -104,7 +105,9 @@ def test_router_keeps_vips_exactly_while_master_under_any_input(
             assert not isinstance(event, str)
             apply(router.handle(event, now))
         assert holding == (router.state is State.MASTER)
-        timed = router.state in (State.MASTER, State.BACKUP)
+        timed = router.state is State.MASTER or (
+            router.state is State.BACKUP and not router.maintenance
+        )
         assert (router.next_deadline() is not None) == timed
     apply(router.handle(ev.ShutdownRequested(), now))
     assert not holding

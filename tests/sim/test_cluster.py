@@ -177,3 +177,17 @@ def test_no_two_masters_in_steady_state_with_delay() -> None:
     assert cluster.overlaps(since=settled) == 0.0
     masters_after = {t.node for t in cluster.transitions if t.at > settled}
     assert masters_after == set()
+
+
+def test_maintenance_hands_the_vip_over_after_skew_time_and_back() -> None:
+    cluster = pair()
+    cluster.at(10.5, lambda: cluster.feed("n1", ev.MaintenanceChanged(True)))
+    cluster.at(20.5, lambda: cluster.feed("n1", ev.MaintenanceChanged(False)))
+    cluster.run_until(15.0)
+    assert cluster.masters() == ["n2"]
+    assert cluster.became_master("n2", after=10.5) - 10.5 == pytest.approx(
+        skew_time(Version.V3, 100, 1.0)
+    )
+    cluster.run_until(30.0)
+    assert cluster.masters() == ["n1"]  # preempts again once back in service
+    assert cluster.overlaps(since=0.0) == 0.0

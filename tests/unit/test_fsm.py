@@ -220,7 +220,8 @@ def test_rfc9568_6_4_3_higher_priority_makes_master_backup_and_release_vips() ->
     assert kinds(actions) == [ev.RemoveVips, ev.Notify]
     assert sent_priorities(actions) == []
     assert router.next_deadline() == pytest.approx(4.0 + MDI_100)
-    assert "priority 150, above ours (100)" in router.status(4.0).reason
+    assert "priority 150, above ours (100)" in router.status(4.0).last_transition
+    assert router.status(4.0).reason.startswith(f"following master {PEER} (priority 150)")
 
 
 def test_rfc9568_6_4_3_equal_priority_from_higher_address_makes_master_backup() -> None:
@@ -524,3 +525,54 @@ def test_status_of_master_names_itself() -> None:
     assert status.in_state_for == pytest.approx(2.0)
     assert status.counters.adverts_sent == 1
     assert status.counters.transitions == 2
+
+
+# ── Maintenance (vrrpctl maintenance) ──────────────────────────────────
+
+
+def test_maintenance_drains_a_master_with_priority_zero_and_never_takes_over() -> None:
+    router = master()
+    actions = router.handle(ev.MaintenanceChanged(True), 5.0)
+    assert kinds(actions) == [ev.SendAdvert, ev.RemoveVips, ev.Notify]
+    assert sent_priorities(actions) == [0]
+    assert state_of(router) is State.BACKUP
+    assert router.next_deadline() is None  # no Master_Down timer: it will not take over
+    receive(router, 50, 6.0)  # even a lower master is followed, not preempted
+    assert router.next_deadline() is None
+    assert router.status(6).maintenance
+    assert "maintenance" in router.status(6).reason
+
+
+def test_maintenance_off_arms_the_timer_again() -> None:
+    router = started()
+    router.handle(ev.MaintenanceChanged(True), 1.0)
+    assert router.next_deadline() is None
+    router.handle(ev.MaintenanceChanged(False), 2.0)
+    assert router.next_deadline() == pytest.approx(2.0 + MDI_100)
+    router.on_deadline(2.0 + MDI_100)
+    assert state_of(router) is State.MASTER
+
+
+def test_maintenance_holds_through_fault_recovery_and_group_requests() -> None:
+    router = started(config(tracks=(CHK,)))
+    router.handle(ev.MaintenanceChanged(True), 1.0)
+    router.handle(ev.TrackChanged("chk_haproxy", False), 2.0)
+    router.handle(ev.TrackChanged("chk_haproxy", True), 3.0)
+    assert state_of(router) is State.BACKUP
+    assert router.next_deadline() is None
+    router.handle(ev.GroupStateRequested(State.MASTER, "sync group"), 4.0)
+    assert state_of(router) is State.BACKUP
+
+
+def test_maintenance_set_before_start_starts_drained() -> None:
+    router = VirtualRouter(config(priority=255), ME)
+    router.handle(ev.MaintenanceChanged(True), 0.0)
+    router.handle(ev.Started(), 0.0)
+    assert state_of(router) is State.BACKUP
+
+
+def test_maintenance_backup_does_not_take_over_when_the_master_resigns() -> None:
+    router = started()
+    router.handle(ev.MaintenanceChanged(True), 0.5)
+    receive(router, 0, 1.0)
+    assert router.next_deadline() is None

@@ -30,10 +30,11 @@ class Controlled(Protocol):
 
     last_reload_error: str | None
 
-    @property
-    def statuses(self) -> list[RouterStatus]: ...
+    async def status_report(self) -> list[RouterStatus]: ...
 
     def request_reload(self) -> None: ...
+
+    def set_maintenance(self, name: str, on: bool) -> str | None: ...
 
 
 class ControlError(Exception):
@@ -76,7 +77,7 @@ class ControlServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             line = await asyncio.wait_for(reader.readline(), timeout=5)
-            reply = self._answer(line)
+            reply = await self._answer(line)
         except (ValueError, asyncio.LimitOverrunError):
             reply = _error(f"request too large (limit {MAX_REQUEST} bytes)")
         except TimeoutError:
@@ -89,7 +90,7 @@ class ControlServer:
         finally:
             writer.close()
 
-    def _answer(self, line: bytes) -> dict[str, Any]:
+    async def _answer(self, line: bytes) -> dict[str, Any]:
         try:
             request = json.loads(line)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -104,12 +105,20 @@ class ControlServer:
                 "version": __version__,
                 "pid": os.getpid(),
                 "last_reload_error": self.daemon.last_reload_error,
-                "instances": [s.to_json() for s in self.daemon.statuses],
+                "instances": [s.to_json() for s in await self.daemon.status_report()],
             }
         if command == "reload":
             self.daemon.request_reload()
             return {"v": CONTROL_PROTOCOL_VERSION, "ok": True}
-        return _error(f"unknown command {command!r}; try status or reload")
+        if command == "maintenance":
+            name, on = request.get("instance"), request.get("on")
+            if not isinstance(name, str) or not isinstance(on, bool):
+                return _error('maintenance needs "instance": NAME and "on": true|false')
+            problem = self.daemon.set_maintenance(name, on)
+            if problem:
+                return _error(problem)
+            return {"v": CONTROL_PROTOCOL_VERSION, "ok": True}
+        return _error(f"unknown command {command!r}; try status, reload or maintenance")
 
 
 def _error(text: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ from vrrpd.protocol.model import (
     SyncGroupConfig,
     TrackKind,
 )
-from vrrpd.protocol.status import RouterStatus
+from vrrpd.protocol.status import HookRecord, HostStatus, RouterStatus, ScriptRecord
 from vrrpd.protocol.sync_group import followers, group_faults
 
 NOTIFY_DRAIN_SECONDS = 10.0
@@ -75,6 +76,8 @@ class Runtime:
         self.file_watchers: dict[str, FileRun] = {}
         self.track_states: dict[str, ev.TrackChanged] = {}
         self.groups: dict[str, SyncGroupConfig] = {}
+        # Instances the operator drained; kept across reloads.
+        self.maintenance: set[str] = set()
         self._loop = asyncio.get_running_loop()
         self._monitor_task: asyncio.Task[None] | None = None
         # Called after every state change of any instance (the daemon updates systemd).
@@ -143,6 +146,65 @@ class Runtime:
     def statuses(self) -> list[RouterStatus]:
         return [instance.driver.status() for instance in self.instances.values()]
 
+    async def status_report(self) -> list[RouterStatus]:
+        """Every instance's status, with what only the shell knows."""
+        present: dict[str, set[IPAddress]] = {}
+        for name in self.interfaces:
+            info = await self.netlink.interface(name)
+            present[name] = set() if info is None else {i.ip for i in info.addresses}
+        now = self._loop.time()
+        return [self._host_status(i, present, now) for i in self.instances.values()]
+
+    def _host_status(
+        self, instance: Instance, present: dict[str, set[IPAddress]], now: float
+    ) -> RouterStatus:
+        config = instance.config
+        hooks = tuple(
+            HookRecord(
+                hook=str(run.hook),
+                state=str(run.state),
+                command=run.command,
+                ok=run.result.ok,
+                detail=run.result.detail,
+                duration=run.result.duration,
+                ago=max(0.0, now - run.result.started_at),
+            )
+            for run in instance.notifier.history
+        )
+        scripts = []
+        for ref in config.tracks:
+            if ref.name in self.script_runners:
+                runner = self.script_runners[ref.name][1]
+                last = runner.last
+                scripts.append(
+                    ScriptRecord(
+                        name=ref.name,
+                        runs=runner.runs,
+                        failures=runner.failures,
+                        timeouts=runner.timeouts,
+                        last_detail="not run yet" if last is None else last.detail,
+                        last_output="" if last is None else last.output[-200:],
+                    )
+                )
+        vips = {
+            str(vip.interface): vip.address in present.get(vip.dev or config.interface, set())
+            for vip in config.vips
+        }
+        host = HostStatus(vips, hooks, tuple(scripts), instance.driver.send_errors)
+        return dataclasses.replace(instance.driver.status(), host=host)
+
+    def set_maintenance(self, name: str, on: bool) -> str | None:
+        """Drain an instance (on) or give it back; None, or why it cannot be done."""
+        if name not in self.instances:
+            return f"no instance named {name}; see vrrpctl status"
+        if on:
+            self.maintenance.add(name)
+        else:
+            self.maintenance.discard(name)
+        self.log.info("maintenance", instance=name, on=on)
+        self._deliver(self.instances[name], ev.MaintenanceChanged(on))
+        return None
+
     # ── instances ───────────────────────────────────────────────────────
 
     async def _add_instance(self, config: InstanceConfig) -> None:
@@ -186,7 +248,9 @@ class Runtime:
             config, driver, notifier, [self._spawn(notifier.run(), f"notify-{config.name}")]
         )
         self.instances[config.name] = instance
-        # What the tracks and the link already say, before the router leaves INIT.
+        # What the tracks, the link and the operator already say, before INIT ends.
+        if config.name in self.maintenance:
+            driver.router.handle(ev.MaintenanceChanged(True), self._loop.time())
         if not self.link_up.get(config.interface, True):
             driver.router.handle(ev.LinkChanged(False, "down at start"), self._loop.time())
         for ref in config.tracks:

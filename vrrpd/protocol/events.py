@@ -70,6 +70,13 @@ class GroupStateRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class MaintenanceChanged:
+    """The operator drains the node (on) or gives it back (off)."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ShutdownRequested:
     """The daemon is stopping (SIGTERM) or the instance was removed."""
 
@@ -82,6 +89,7 @@ Event = (
     | LinkChanged
     | GroupFaultChanged
     | GroupStateRequested
+    | MaintenanceChanged
     | ShutdownRequested
 )
 

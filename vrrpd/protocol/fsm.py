@@ -42,6 +42,7 @@ from vrrpd.protocol.status import Counters, RouterStatus, TrackStatus
 from vrrpd.protocol.timing import master_down_interval, skew_time
 
 V2_AUTH_DATA_LEN = 8
+MAINTENANCE_REASON = "maintenance: drained by the operator; stays BACKUP until it ends"
 
 
 class VirtualRouter:
@@ -60,6 +61,7 @@ class VirtualRouter:
         self._link_up = True
         self._link_detail = ""
         self._group_fault: str | None = None
+        self._maintenance = False
         # RFC 9568 §6.1: learnt from the master's adverts (v3); ours until then.
         self._master_adver_interval = config.advertisement_interval
         self._master_address: IPAddress | None = None
@@ -81,6 +83,11 @@ class VirtualRouter:
     @property
     def state(self) -> State:
         return self._state
+
+    @property
+    def maintenance(self) -> bool:
+        """The operator has drained this node: it never becomes master."""
+        return self._maintenance
 
     @property
     def group_fault(self) -> str | None:
@@ -113,6 +120,8 @@ class VirtualRouter:
                 return self._reconsider_fault(now)
             case ev.GroupStateRequested(state=state, reason=reason):
                 return self._on_group_request(state, reason, now)
+            case ev.MaintenanceChanged(on=on):
+                return self._on_maintenance(on, now)
             case ev.ShutdownRequested():
                 return self._on_shutdown(now)
         raise TypeError(f"not an event: {event!r}")
@@ -163,7 +172,9 @@ class VirtualRouter:
             family=int(self.config.family),
             state=str(self._state),
             in_state_for=max(0.0, now - self._since),
-            reason=self._reason,
+            reason=self._explanation(),
+            last_transition=self._reason,
+            maintenance=self._maintenance,
             base_priority=self.config.priority,
             effective_priority=self._priority,
             advertisement_interval=self.config.advertisement_interval,
@@ -195,6 +206,25 @@ class VirtualRouter:
             ),
         )
 
+    def _explanation(self) -> str:
+        """Why the router is where it is now (a backup's reason changes as adverts come)."""
+        following = (
+            self._state is State.BACKUP
+            and not self._maintenance
+            and self._master_address is not None
+            and self._master_priority  # 0 (resigning) or unknown: the transition says more
+        )
+        if not following:
+            return self._reason
+        if self._master_priority is not None and (
+            self._master_priority >= self._priority or not self.config.preempt
+        ):
+            return (
+                f"following master {self._master_address} (priority {self._master_priority}); "
+                f"takes over after {self._master_down_interval():.3f} s of silence"
+            )
+        return self._takeover_cause
+
     # ── events ──────────────────────────────────────────────────────────
 
     def _on_started(self, now: float) -> list[ev.Action]:
@@ -204,6 +234,8 @@ class VirtualRouter:
         faults = self._fault_reasons()
         if faults:
             return self._become_fault(now, faults[0])
+        if self._maintenance:
+            return self._become_backup(now, MAINTENANCE_REASON)
         if self.config.is_owner:
             # RFC 9568 §6.4.1: the address owner becomes master at once.
             return self._become_master(now, "address owner (priority 255): master at once")
@@ -273,6 +305,8 @@ class VirtualRouter:
 
     def _backup_receives(self, advert: Advert, source: IPAddress, now: float) -> list[ev.Action]:
         self._note_master(advert, source)
+        if advert.priority == PRIORITY_RESIGN and self._maintenance:
+            return []  # drained: someone else must take over
         if advert.priority == PRIORITY_RESIGN:
             # RFC 9568 §6.4.2: the master resigned: take over after Skew_Time only.
             skew = skew_time(self.config.version, self._priority, self._master_adver_interval)
@@ -287,7 +321,7 @@ class VirtualRouter:
         if not self.config.preempt:
             # RFC 9568 §6.4.2: without preemption a lower priority master is kept.
             return self._follow_master(advert, source, now)
-        if self._preempt_delay_holds(now):
+        if self._maintenance or self._preempt_delay_holds(now):
             return self._follow_master(advert, source, now)
         # RFC 9568 §6.4.2: preempt: discard the lower priority advert, let the timer run out.
         self._takeover_cause = (
@@ -298,6 +332,8 @@ class VirtualRouter:
     def _follow_master(self, advert: Advert, source: IPAddress, now: float) -> list[ev.Action]:
         """RFC 9568 §6.4.2: accept the master: learn its interval, restart the timer."""
         self._learn_interval(advert)
+        if self._maintenance:
+            return []
         mdi = self._master_down_interval()
         self._master_down_at = now + mdi
         self._takeover_cause = f"no advert from {source} for {mdi:.3f} s (Master_Down_Interval)"
@@ -342,9 +378,32 @@ class VirtualRouter:
         self._priority = effective_priority(self.config.priority, self._tracks)
         return self._reconsider_fault(now)
 
+    def _on_maintenance(self, on: bool, now: float) -> list[ev.Action]:
+        if on == self._maintenance:
+            return []
+        self._maintenance = on
+        if on and self._state is State.MASTER:
+            # Drain: resign with priority 0 so the backup takes over after Skew_Time.
+            return [
+                self._send_advert(PRIORITY_RESIGN),
+                *self._become_backup(now, MAINTENANCE_REASON),
+            ]
+        if on and self._state is State.BACKUP:
+            self._master_down_at = None
+            self._reason = MAINTENANCE_REASON
+            return []
+        if not on and self._state is State.BACKUP:
+            if self.config.is_owner:
+                return self._become_master(now, "maintenance ended; address owner (priority 255)")
+            mdi = self._master_down_interval()
+            self._master_down_at = now + mdi
+            self._takeover_cause = f"no advert heard for {mdi:.3f} s (Master_Down_Interval)"
+            self._reason = f"maintenance ended; master in {mdi:.3f} s unless one advertises"
+        return []
+
     def _on_group_request(self, state: State, reason: str, now: float) -> list[ev.Action]:
         # Keepalived: vrrp_sync_group: members follow each other to MASTER and BACKUP.
-        if state is State.MASTER and self._state is State.BACKUP:
+        if state is State.MASTER and self._state is State.BACKUP and not self._maintenance:
             return self._become_master(now, reason)
         if state is State.BACKUP and self._state is State.MASTER:
             return self._become_backup(now, reason)
@@ -387,7 +446,7 @@ class VirtualRouter:
             self._reason = "; ".join(faults)
             return []
         if not faults and self._state is State.FAULT:
-            if self.config.is_owner:
+            if self.config.is_owner and not self._maintenance:
                 return self._become_master(now, "recovered; address owner (priority 255)")
             # RFC 9568 §6.4.1: back through Initialize: our own interval until we hear one.
             self._master_adver_interval = self.config.advertisement_interval
@@ -418,7 +477,8 @@ class VirtualRouter:
     def _become_backup(self, now: float, reason: str) -> list[ev.Action]:
         actions = self._release_vips() if self._state is State.MASTER else []
         self._stop_timers()
-        self._master_down_at = now + self._master_down_interval()
+        if not self._maintenance:
+            self._master_down_at = now + self._master_down_interval()
         return actions + self._enter(State.BACKUP, now, reason)
 
     def _become_fault(self, now: float, reason: str) -> list[ev.Action]:

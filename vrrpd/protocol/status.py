@@ -38,6 +38,41 @@ class Counters:
 
 
 @dataclass(frozen=True, slots=True)
+class HookRecord:
+    """One notify hook that ran."""
+
+    hook: str  # notify_master, ..., notify
+    state: str
+    command: str
+    ok: bool
+    detail: str  # "exit status 0", "timed out after 30 s (process group killed)"
+    duration: float  # seconds
+    ago: float  # seconds before the status was taken
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptRecord:
+    """What the shell knows of one track script's runs."""
+
+    name: str
+    runs: int
+    failures: int
+    timeouts: int
+    last_detail: str
+    last_output: str
+
+
+@dataclass(frozen=True, slots=True)
+class HostStatus:
+    """What only the shell knows: the VIPs really present, hooks and scripts run."""
+
+    vips_present: dict[str, bool] = field(default_factory=dict)
+    notify_history: tuple[HookRecord, ...] = ()
+    scripts: tuple[ScriptRecord, ...] = ()
+    send_errors: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class RouterStatus:
     """What one virtual router thinks, and why."""
 
@@ -48,7 +83,9 @@ class RouterStatus:
     family: int
     state: str
     in_state_for: float  # seconds
-    reason: str  # a sentence: why the router is in its state
+    reason: str  # a sentence: why the router is in its state now
+    last_transition: str  # the reason given when it entered this state
+    maintenance: bool  # drained by the operator (vrrpctl maintenance)
     base_priority: int
     effective_priority: int
     advertisement_interval: float  # seconds, configured
@@ -59,6 +96,7 @@ class RouterStatus:
     vips: tuple[str, ...]
     tracks: tuple[TrackStatus, ...]
     counters: Counters
+    host: HostStatus | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (lists for tuples)."""
@@ -73,4 +111,12 @@ class RouterStatus:
         fields["vips"] = tuple(data["vips"])
         fields["tracks"] = tuple(TrackStatus(**t) for t in data["tracks"])
         fields["counters"] = Counters(**data["counters"])
+        host = data.get("host")
+        if host is not None:
+            fields["host"] = HostStatus(
+                vips_present=dict(host["vips_present"]),
+                notify_history=tuple(HookRecord(**h) for h in host["notify_history"]),
+                scripts=tuple(ScriptRecord(**s) for s in host["scripts"]),
+                send_errors=host["send_errors"],
+            )
         return cls(**fields)
