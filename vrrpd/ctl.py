@@ -4,6 +4,7 @@
     vrrpctl maintenance INSTANCE on|off
     vrrpctl reload
     vrrpctl check-config [FILE]
+    vrrpctl watch IFACE [--duration SECONDS] [--once] [--json]
 
 Imports only the standard library and vrrpd.protocol.status, so it starts
 fast. Exit status of `status`: 0 all well, 1 an instance is in FAULT,
@@ -210,6 +211,12 @@ def cmd_maintenance(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from vrrpd.watch import run_watch  # noqa: PLC0415 (loads scapy: for watch only)
+
+    return run_watch(args.iface, duration=args.duration, once=args.once, json=args.json)
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     from vrrpd.daemon import DEFAULT_CONFIG, check_config  # noqa: PLC0415 (loads yaml)
 
@@ -232,6 +239,20 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check-config", help="validate a config file")
     check.add_argument("file", nargs="?")
     check.set_defaults(run=cmd_check_config)
+    watch = commands.add_parser("watch", help="every VRRP speaker heard on a segment, live")
+    watch.add_argument("iface", metavar="IFACE", help="the interface to listen on (needs root)")
+    watch.add_argument(
+        "--duration", type=float, metavar="SECONDS", help="stop after this long (default: Ctrl-C)"
+    )
+    watch.add_argument(
+        "--once",
+        action="store_true",
+        help="listen (--duration, default 3 s), print the table once; exit 1 on conflicts",
+    )
+    watch.add_argument(
+        "--json", action="store_true", help="one JSON line per advert and per conflict"
+    )
+    watch.set_defaults(run=cmd_watch)
     args = parser.parse_args(argv)
     result: int = args.run(args)
     return result
