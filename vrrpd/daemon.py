@@ -65,18 +65,33 @@ def check_config(path: str) -> int:
 class Daemon:
     """Runs the Runtime until a signal says stop; reloads on SIGHUP."""
 
-    def __init__(self, config_path: str, config: Config) -> None:
+    def __init__(
+        self,
+        config_path: str,
+        config: Config,
+        *,
+        log_format: str | None = None,
+        log_level: str | None = None,
+    ) -> None:
         self.config_path = config_path
         self.config = config
+        self.log_overrides = (log_format, log_level)  # the command line wins over the file
         self.log = structlog.get_logger("vrrpd")
         self.last_reload_error: str | None = None
         self._stop = asyncio.Event()
         self.runtime: Runtime | None = None
         self._reloading: asyncio.Task[None] | None = None
         self.systemd = SystemdNotifier()
+        self.control: ControlServer | None = None
+        self._running = False
+        self._reload_pending = False
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
+        # Signals first: a SIGHUP or SIGTERM during start-up must not kill us uncleanly.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._stop.set)
+        loop.add_signal_handler(signal.SIGHUP, self.request_reload)
         runtime = Runtime()
         self.runtime = runtime
         try:
@@ -85,16 +100,15 @@ class Daemon:
             self.log.error("startup_failed", error=str(error))
             await runtime.shutdown()
             return 1
-        control = ControlServer(self.config.global_.control_socket, self)
         try:
-            await control.start()
+            self.control = await self._start_control(self.config.global_.control_socket)
         except (ControlError, OSError) as error:
             self.log.error("control_socket_failed", error=str(error))
             await runtime.shutdown()
             return 1
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, self._stop.set)
-        loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        self._running = True
+        if self._reload_pending:
+            self.request_reload()
         runtime.on_state_change = self._publish_status
         watchdog = self._start_watchdog()
         self.systemd.ready(self.summary())
@@ -109,7 +123,8 @@ class Daemon:
         self.systemd.stopping()
         if watchdog is not None:
             watchdog.cancel()
-        await control.close()
+        if self.control is not None:
+            await self.control.close()
         if self._reloading is not None:
             await self._reloading
         await runtime.shutdown()
@@ -152,7 +167,15 @@ class Daemon:
 
         return asyncio.get_running_loop().create_task(ping(), name="watchdog")
 
+    async def _start_control(self, path: str) -> ControlServer:
+        control = ControlServer(path, self)
+        await control.start()
+        return control
+
     def request_reload(self) -> None:
+        if not self._running:
+            self._reload_pending = True  # done once start-up has finished
+            return
         if self._reloading is None or self._reloading.done():
             self._reloading = asyncio.get_running_loop().create_task(self.reload())
 
@@ -173,13 +196,31 @@ class Daemon:
         assert self.runtime is not None
         try:
             outcome = await self.runtime.reload(config)
-        except (StartupError, OSError) as error:
+            await self._apply_globals(config)
+        except (StartupError, ControlError, OSError) as error:
             self.last_reload_error = str(error)
             self.log.error("reload_failed", error=str(error))
+            return
+        except Exception as error:
+            self.last_reload_error = f"internal error: {error!r}"
+            self.log.exception("reload_failed")
             return
         self.config = config
         self.last_reload_error = None
         self.log.info("reloaded", **outcome)
+
+    async def _apply_globals(self, config: Config) -> None:
+        """The daemon-wide settings a reload may change: logging and the control socket."""
+        log_format, log_level = self.log_overrides
+        log.configure(
+            log_format or config.global_.log_format, log_level or config.global_.log_level
+        )
+        self.log = structlog.get_logger("vrrpd")
+        new_path = config.global_.control_socket
+        if self.control is not None and str(self.control.path) != new_path:
+            replacement = await self._start_control(new_path)
+            await self.control.close()
+            self.control = replacement
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     log.configure(
         args.log_format or config.global_.log_format, args.log_level or config.global_.log_level
     )
-    return asyncio.run(Daemon(args.config, config).run())
+    daemon = Daemon(args.config, config, log_format=args.log_format, log_level=args.log_level)
+    return asyncio.run(daemon.run())
 
 
 if __name__ == "__main__":

@@ -35,5 +35,6 @@ def configure(log_format: str = "auto", level: str = "info") -> None:
             logging.getLevelNamesMapping()[level.upper()]
         ),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=True,
+        # Not cached: a reload may change the level, and loggers bound before must follow.
+        cache_logger_on_first_use=False,
     )

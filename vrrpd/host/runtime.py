@@ -119,7 +119,6 @@ class Runtime:
         """Apply a new config; unchanged instances are not touched at all."""
         old = self.config
         self.config = config
-        await self._load_interfaces(config)
         new_by_name = {i.name: i for i in config.instances}
         changed = [
             name
@@ -129,6 +128,15 @@ class Runtime:
         removed = [name for name in changed if name not in new_by_name]
         rebuilt = [name for name in changed if name in new_by_name]
         added = [name for name in new_by_name if name not in self.instances]
+        try:
+            # Everything that can fail is checked before anything running is touched.
+            await self._load_interfaces(config)
+            for name in rebuilt + added:
+                instance = new_by_name[name]
+                self._source_address(instance, self.interfaces[instance.interface])
+        except StartupError:
+            self.config = old
+            raise
         for name in changed:
             self.instances[name].driver.deliver(ev.ShutdownRequested())
         for name in changed:
