@@ -19,6 +19,7 @@ import socket
 import sys
 from typing import Any
 
+from vrrpd import __version__
 from vrrpd.protocol.status import (
     CONTROL_PROTOCOL_VERSION,
     DEFAULT_CONTROL_SOCKET,
@@ -165,7 +166,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not reply.get("ok"):
         print(f"vrrpctl: {reply.get('error')}", file=sys.stderr)
         return EXIT_ERROR
-    statuses = [RouterStatus.from_json(item) for item in reply["instances"]]
+    try:
+        statuses = [RouterStatus.from_json(item) for item in reply["instances"]]
+    except (KeyError, TypeError) as error:
+        print(
+            f"vrrpctl: the running vrrpd ({reply.get('version', '?')}) speaks another status "
+            f"format than this vrrpctl ({__version__}): {error}; restart vrrpd after an upgrade",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     if args.instance:
         statuses = [s for s in statuses if s.name == args.instance]
         if not statuses:

@@ -1107,6 +1107,11 @@ class Capture:
             self._found.clear()
 
     def _packet(self, index: int, frame: Frame) -> Any:
+        # The layers must be registered before the first dissection, or the first
+        # frame decodes as Ether / Raw and is cached that way.
+        import scapy.layers.inet
+        import scapy.layers.inet6
+        import scapy.layers.vrrp  # noqa: F401
         from scapy.layers.l2 import Ether
 
         with self._lock:

@@ -53,6 +53,7 @@ def test_table_has_one_row_per_instance_with_the_reason_last() -> None:
     assert f"{PEER} prio 150" in row
     assert row.endswith(
         f"following master {PEER} (priority 150); takes over after 3.844 s of silence"
+        "; our priority 40 (base 100): chk_haproxy -60"
     )
 
 

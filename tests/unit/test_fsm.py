@@ -409,7 +409,7 @@ def test_keepalived_negative_weight_lowers_advertised_priority() -> None:
     router.handle(ev.TrackChanged("chk_haproxy", False), 4.0)
     assert state_of(router) is State.MASTER
     assert router.priority == 40
-    assert sent_priorities(router.on_deadline(MDI_100 + 1)) == [40]
+    assert sent_priorities(router.on_deadline(5.0)) == [40]  # the next one, from the change
 
 
 def test_keepalived_lowered_master_loses_to_a_preempting_backup() -> None:
@@ -576,3 +576,17 @@ def test_maintenance_backup_does_not_take_over_when_the_master_resigns() -> None
     router.handle(ev.MaintenanceChanged(True), 0.5)
     receive(router, 0, 1.0)
     assert router.next_deadline() is None
+
+
+def test_master_advertises_at_once_when_its_priority_changes() -> None:
+    router = master(config(tracks=(CHK_MINUS,)))
+    actions = router.handle(ev.TrackChanged("chk_haproxy", False), 4.2)
+    assert sent_priorities(actions) == [40]
+    assert router.next_deadline() == pytest.approx(5.2)
+
+
+def test_backup_status_names_the_tracks_that_moved_its_priority() -> None:
+    router = started(config(tracks=(CHK_MINUS,)))
+    router.handle(ev.TrackChanged("chk_haproxy", False), 0.5)
+    receive(router, 60, 1.0)
+    assert router.status(1.0).reason.endswith("; our priority 40 (base 100): chk_haproxy -60")

@@ -222,8 +222,16 @@ class VirtualRouter:
             return (
                 f"following master {self._master_address} (priority {self._master_priority}); "
                 f"takes over after {self._master_down_interval():.3f} s of silence"
+                + self._lowered_by()
             )
         return self._takeover_cause
+
+    def _lowered_by(self) -> str:
+        """Which tracks moved our priority, when they did."""
+        moved = [f"{t.name} {t.delta:+d}" for t in self._tracks if t.delta]
+        if not moved:
+            return ""
+        return f"; our priority {self._priority} (base {self.config.priority}): {', '.join(moved)}"
 
     # ── events ──────────────────────────────────────────────────────────
 
@@ -375,8 +383,16 @@ class VirtualRouter:
     def _on_track(self, name: str, state: TrackState, now: float) -> list[ev.Action]:
         self._track_states[name] = state
         self._tracks = contributions(self.config.tracks, self._track_states)
-        self._priority = effective_priority(self.config.priority, self._tracks)
-        return self._reconsider_fault(now)
+        before, self._priority = (
+            self._priority,
+            effective_priority(self.config.priority, self._tracks),
+        )
+        actions = self._reconsider_fault(now)
+        if self._state is State.MASTER and self._priority != before:
+            # Tell the segment at once rather than at the next interval, so peers
+            # (and vrrpctl watch) see the new priority without waiting.
+            actions.append(self._send_advert_now(now))
+        return actions
 
     def _on_maintenance(self, on: bool, now: float) -> list[ev.Action]:
         if on == self._maintenance:
