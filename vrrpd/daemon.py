@@ -24,6 +24,7 @@ from vrrpd.config.errors import ConfigError
 from vrrpd.config.loader import load_config, load_config_with_warnings
 from vrrpd.host import log
 from vrrpd.host.control import ControlError, ControlServer
+from vrrpd.host.metrics import MetricsEndpoint, Snapshot, runtime_snapshot
 from vrrpd.host.runtime import Runtime, StartupError
 from vrrpd.host.systemd import SystemdNotifier
 from vrrpd.protocol.model import Config
@@ -83,6 +84,7 @@ class Daemon:
         self._reloading: asyncio.Task[None] | None = None
         self.systemd = SystemdNotifier()
         self.control: ControlServer | None = None
+        self.metrics: MetricsEndpoint | None = None
         self._running = False
         self._reload_pending = False
 
@@ -106,6 +108,9 @@ class Daemon:
             self.log.error("control_socket_failed", error=str(error))
             await runtime.shutdown()
             return 1
+        self.metrics = MetricsEndpoint(self._metrics_snapshot)
+        # Optional: an address it cannot bind is logged (metrics_listen_failed), not fatal.
+        await self.metrics.apply(self.config.global_.metrics_listen)
         self._running = True
         if self._reload_pending:
             self.request_reload()
@@ -127,6 +132,9 @@ class Daemon:
             await self.control.close()
         if self._reloading is not None:
             await self._reloading
+        if self.metrics is not None:
+            metrics, self.metrics = self.metrics, None  # a later reload leaves it closed
+            await metrics.close()
         await runtime.shutdown()
         self.log.info("stopped")
         return 0
@@ -142,6 +150,11 @@ class Daemon:
         if self.runtime is None:
             return "starting up"
         return self.runtime.set_maintenance(name, on)
+
+    async def _metrics_snapshot(self) -> Snapshot:
+        assert self.runtime is not None
+        reloaded = self.last_reload_error is None
+        return await runtime_snapshot(self.runtime, reload_successful=reloaded)
 
     def summary(self) -> str:
         """One line for `systemctl status`: each instance's state and priority."""
@@ -210,7 +223,7 @@ class Daemon:
         self.log.info("reloaded", **outcome)
 
     async def _apply_globals(self, config: Config) -> None:
-        """The daemon-wide settings a reload may change: logging and the control socket."""
+        """The daemon-wide settings a reload may change: logging, control socket, metrics."""
         log_format, log_level = self.log_overrides
         log.configure(
             log_format or config.global_.log_format, log_level or config.global_.log_level
@@ -221,6 +234,9 @@ class Daemon:
             replacement = await self._start_control(new_path)
             await self.control.close()
             self.control = replacement
+        if self.metrics is not None:
+            # Moves the endpoint only if metrics_listen changed; None stops it.
+            await self.metrics.apply(config.global_.metrics_listen)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1198,3 +1198,72 @@ def test_configuration_md_shows_the_real_error_output() -> None:
         parse_config(bad.group(1), "vrrpd.yaml")
     output = [str(i) for i in (*info.value.issues, *info.value.warnings)]
     assert "\n".join(output) + "\n" == shown.group(1)
+
+
+# --- global.metrics_listen ------------------------------------------------------------------
+
+
+def test_metrics_are_off_unless_metrics_listen_is_set() -> None:
+    assert parse(BASE).global_.metrics_listen is None
+
+
+@pytest.mark.parametrize(
+    ("written", "loaded"),
+    [
+        ("127.0.0.1:9650", "127.0.0.1:9650"),
+        ("0.0.0.0:9650", "0.0.0.0:9650"),
+        ('"[::1]:9650"', "[::1]:9650"),
+        ('"[fe80::1%eth0]:2112"', "[fe80::1%eth0]:2112"),
+        ("192.0.2.11:65535", "192.0.2.11:65535"),
+    ],
+)
+def test_metrics_listen_takes_address_and_port(written: str, loaded: str) -> None:
+    config = parse(f"global:\n  metrics_listen: {written}\n" + BASE)
+    assert config.global_.metrics_listen == loaded
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("127.0.0.1", "'127.0.0.1' has no port; write address:port, e.g. 127.0.0.1:9650"),
+        ("9650", "'9650' has no port; write address:port, e.g. 127.0.0.1:9650"),
+        (
+            ":9650",
+            "':9650' has no address; write 127.0.0.1:PORT (this host only) "
+            "or 0.0.0.0:PORT (every IPv4 address)",
+        ),
+        (
+            "localhost:9650",
+            "'localhost' is not an IP address; "
+            "write an IP address, e.g. 127.0.0.1:9650: vrrpd does not look up host names",
+        ),
+        (
+            "::1:9650",
+            "'::1:9650': an IPv6 address needs brackets; "
+            'put the address in brackets, in quotes for YAML: "[::1]:9650"',
+        ),
+        ('"[::1]"', '\'[::1]\' has no port; write "[address]:port", e.g. "[::1]:9650"'),
+        ('"[192.0.2.1]:9650"', "'192.0.2.1' is not an IPv6 address; write e.g. \"[::1]:9650\""),
+        ('"127.0.0.1:"', "'127.0.0.1:' has no port; add one after the colon; use 1..65535"),
+        ("127.0.0.1:http", "port 'http' is not a number; use 1..65535"),
+        ("127.0.0.1:0", "port 0 is out of range; use 1..65535"),
+        ("127.0.0.1:65536", "port 65536 is out of range; use 1..65535"),
+    ],
+)
+def test_metrics_listen_refusals_say_where_and_what_to_write(written: str, message: str) -> None:
+    text = f"global:\n  metrics_listen: {written}\n" + BASE
+    assert the_error(text) == f"vrrpd.yaml:2:19: global.metrics_listen: {message}"
+
+
+def test_metrics_listen_unquoted_ipv6_is_a_yaml_error_on_its_line() -> None:
+    # YAML reads `[` as the start of a list: the docs say to quote it.
+    error = the_error("global:\n  metrics_listen: [::1]:9650\n" + BASE)
+    assert error.startswith("vrrpd.yaml:2:")
+    assert "YAML syntax" in error
+
+
+def test_metrics_listen_must_be_text_not_a_list() -> None:
+    text = "global:\n  metrics_listen: [127.0.0.1]\n" + BASE
+    assert the_error(text) == (
+        "vrrpd.yaml:2:19: global.metrics_listen: expected address:port, got a list"
+    )

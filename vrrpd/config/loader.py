@@ -65,6 +65,7 @@ IFNAMSIZ = 16  # Linux: interface names and address labels are at most 15 bytes
 WEIGHT_MIN, WEIGHT_MAX = -254, 254
 PREEMPT_DELAY_MAX = 1000
 AUTH_PASS_MAX = 8  # RFC 3768 §5.3.10: the password field is 8 bytes
+PORT_MIN, PORT_MAX = 1, 65535
 SCOPES = ("global", "site", "link", "host", "nowhere")
 
 NOTIFY_KEYS = (
@@ -82,6 +83,7 @@ GLOBAL_KEYS = (
     "log_level",
     "control_socket",
     "script_user",
+    "metrics_listen",
     *NOTIFY_KEYS,
 )
 SCRIPT_KEYS = ("script", "interval", "timeout", "fall", "rise", "weight", "user", "init_fail")
@@ -681,6 +683,7 @@ def _global(r: _Reader, top: _Map) -> GlobalConfig:
         log_level=r.choice_at(m, "log_level", LOG_LEVELS, defaults.log_level),
         control_socket=control_socket,
         script_user=_user(r, m, "script_user"),
+        metrics_listen=_listen_address(r, m, "metrics_listen"),
         notify=_notify_hooks(r, m, NotifyHooks()),
     )
 
@@ -688,6 +691,56 @@ def _global(r: _Reader, top: _Map) -> GlobalConfig:
 def _user(r: _Reader, m: _Map, key: str) -> str | None:
     node = m.get(key)
     return None if node is None else r.name(node, m.path_of(key), "a user name")
+
+
+def _listen_address(r: _Reader, m: _Map, key: str) -> str | None:
+    """`address:port` to listen on, as written; an IPv6 address goes in brackets."""
+    node = m.get(key)
+    value = None if node is None else r.text(node, m.path_of(key), "address:port")
+    if node is None or value is None:
+        return None
+    refusal = _listen_refusal(value)
+    if refusal is not None:
+        r.error(m.path_of(key), *refusal, node)
+        return None
+    return value
+
+
+def _listen_refusal(text: str) -> tuple[str, str] | None:
+    """Why `text` is not `address:port` (problem, fix), or None."""
+    example = "write address:port, e.g. 127.0.0.1:9650"
+    if text.startswith("["):
+        host, bracket, port = text[1:].partition("]:")
+        if not bracket:
+            return f"{text!r} has no port", 'write "[address]:port", e.g. "[::1]:9650"'
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return f"{host!r} is not an IPv6 address", 'write e.g. "[::1]:9650"'
+    else:
+        host, colon, port = text.rpartition(":")
+        if not colon:
+            return f"{text!r} has no port", example
+        if not host:
+            fix = "write 127.0.0.1:PORT (this host only) or 0.0.0.0:PORT (every IPv4 address)"
+            return f"{text!r} has no address", fix
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            fix = "write an IP address, e.g. 127.0.0.1:9650: vrrpd does not look up host names"
+            return f"{host!r} is not an IP address", fix
+        if address.version == 6:
+            # "::1:9650" could be an address and a port, or an address alone.
+            fix = 'put the address in brackets, in quotes for YAML: "[::1]:9650"'
+            return f"{text!r}: an IPv6 address needs brackets", fix
+    ports = f"use {_range(PORT_MIN, PORT_MAX)}"
+    if not port:
+        return f"{text!r} has no port", f"add one after the colon; {ports}"
+    if not re.fullmatch(r"[0-9]+", port):
+        return f"port {port!r} is not a number", ports
+    if not PORT_MIN <= int(port) <= PORT_MAX:
+        return f"port {port} is out of range", ports
+    return None
 
 
 _SECTION_NOUNS = {

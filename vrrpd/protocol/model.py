@@ -203,6 +203,7 @@ class GlobalConfig:
     log_level: str = "info"
     control_socket: str = DEFAULT_CONTROL_SOCKET
     script_user: str | None = None  # None: root, as Keepalived without script_user
+    metrics_listen: str | None = None  # "127.0.0.1:9650", "[::1]:9650"; None: no metrics
     notify: NotifyHooks = field(default_factory=NotifyHooks)  # defaults for instances
 
 
