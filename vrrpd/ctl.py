@@ -157,15 +157,23 @@ def render_host(s: RouterStatus) -> list[str]:
     return lines
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def ask(args: argparse.Namespace, command: str, **arguments: Any) -> dict[str, Any] | int:
+    """The daemon's reply, or the exit status to end with (having said why)."""
     try:
-        reply = request(args.socket, "status")
+        reply = request(args.socket, command, **arguments)
     except NotRunningError as error:
         print(error, file=sys.stderr)
         return EXIT_NOT_RUNNING
     if not reply.get("ok"):
         print(f"vrrpctl: {reply.get('error')}", file=sys.stderr)
         return EXIT_ERROR
+    return reply
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    reply = ask(args, "status")
+    if isinstance(reply, int):
+        return reply
     try:
         statuses = [RouterStatus.from_json(item) for item in reply["instances"]]
     except (KeyError, TypeError) as error:
@@ -192,27 +200,17 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_reload(args: argparse.Namespace) -> int:
-    try:
-        reply = request(args.socket, "reload")
-    except NotRunningError as error:
-        print(error, file=sys.stderr)
-        return EXIT_NOT_RUNNING
-    if not reply.get("ok"):
-        print(f"vrrpctl: {reply.get('error')}", file=sys.stderr)
-        return EXIT_ERROR
+    reply = ask(args, "reload")
+    if isinstance(reply, int):
+        return reply
     print("reload requested; see `vrrpctl status` and the log for the outcome")
     return EXIT_OK
 
 
 def cmd_maintenance(args: argparse.Namespace) -> int:
-    try:
-        reply = request(args.socket, "maintenance", instance=args.instance, on=args.mode == "on")
-    except NotRunningError as error:
-        print(error, file=sys.stderr)
-        return EXIT_NOT_RUNNING
-    if not reply.get("ok"):
-        print(f"vrrpctl: {reply.get('error')}", file=sys.stderr)
-        return EXIT_ERROR
+    reply = ask(args, "maintenance", instance=args.instance, on=args.mode == "on")
+    if isinstance(reply, int):
+        return reply
     if args.mode == "on":
         print(f"{args.instance}: in maintenance; it resigns if master and stays BACKUP")
     else:
