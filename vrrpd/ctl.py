@@ -4,6 +4,7 @@
     vrrpctl maintenance INSTANCE on|off
     vrrpctl reload
     vrrpctl check-config [FILE]
+    vrrpctl convert FILE > vrrpd.yaml
     vrrpctl watch IFACE [--duration SECONDS] [--once] [--json]
 
 Imports only the standard library and vrrpd.protocol.status, so it starts
@@ -218,6 +219,21 @@ def cmd_maintenance(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from vrrpd.config.convert import convert_file  # noqa: PLC0415 (loads yaml)
+    from vrrpd.config.errors import ConfigError  # noqa: PLC0415
+
+    try:
+        text, noticed = convert_file(args.file)
+    except ConfigError as error:
+        print(error, *error.warnings, sep="\n", file=sys.stderr)
+        return EXIT_ERROR
+    for issue in noticed:
+        print(issue, file=sys.stderr)
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     from vrrpd.watch import run_watch  # noqa: PLC0415 (loads scapy: for watch only)
 
@@ -246,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check-config", help="validate a config file")
     check.add_argument("file", nargs="?")
     check.set_defaults(run=cmd_check_config)
+    convert = commands.add_parser("convert", help="print a keepalived.conf as vrrpd's YAML")
+    convert.add_argument("file", metavar="FILE", help="keepalived.conf (or a vrrpd YAML file)")
+    convert.set_defaults(run=cmd_convert)
     watch = commands.add_parser("watch", help="every VRRP speaker heard on a segment, live")
     watch.add_argument("iface", metavar="IFACE", help="the interface to listen on (needs root)")
     watch.add_argument(

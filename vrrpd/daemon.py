@@ -20,8 +20,8 @@ import structlog
 
 from vrrpd import __version__
 from vrrpd.config.checks import script_issues
+from vrrpd.config.detect import load_any, load_any_with_warnings
 from vrrpd.config.errors import ConfigError
-from vrrpd.config.loader import load_config, load_config_with_warnings
 from vrrpd.host import log
 from vrrpd.host.control import ControlError, ControlServer
 from vrrpd.host.metrics import MetricsEndpoint, Snapshot, runtime_snapshot
@@ -36,7 +36,9 @@ EX_CONFIG = 78  # sysexits.h: configuration error (systemd: RestartPreventExitSt
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="vrrpd", description="VRRP failover agent")
-    parser.add_argument("--config", default=DEFAULT_CONFIG, help="config file (YAML)")
+    parser.add_argument(
+        "--config", default=DEFAULT_CONFIG, help="config file (YAML or keepalived.conf)"
+    )
     parser.add_argument(
         "--check-config",
         metavar="FILE",
@@ -51,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def check_config(path: str) -> int:
     """Print every error and warning in a config; 0 when it can run."""
     try:
-        loaded = load_config_with_warnings(path)
+        loaded = load_any_with_warnings(path)
     except ConfigError as error:
         print(error, *error.warnings, sep="\n", file=sys.stderr)
         return EX_CONFIG
@@ -201,7 +203,7 @@ class Daemon:
 
     async def _reload(self) -> None:
         try:
-            config = load_config(self.config_path)
+            config = load_any(self.config_path)
         except ConfigError as error:
             self.last_reload_error = str(error)
             self.log.error("reload_refused", config=self.config_path, errors=str(error))
@@ -247,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vrrpd: {args.config}: no such file; give one with --config", file=sys.stderr)
         return EX_CONFIG
     try:
-        config = load_config(args.config)
+        config = load_any(args.config)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EX_CONFIG
