@@ -35,6 +35,10 @@ class NotRunningError(Exception):
     """The daemon's control socket does not answer."""
 
 
+class ControlSocketError(Exception):
+    """The control socket is there but cannot be used (permissions, ...)."""
+
+
 def request(path: str, command: str, **arguments: Any) -> dict[str, Any]:
     """One request on the control socket, one reply."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
@@ -45,6 +49,13 @@ def request(path: str, command: str, **arguments: Any) -> dict[str, Any]:
             raise NotRunningError(
                 f"vrrpd is not running (no answer on {path}: {error.strerror})"
             ) from None
+        except PermissionError:
+            raise ControlSocketError(
+                f"no permission to use {path}: the control socket is root's only; "
+                "run vrrpctl as root (sudo vrrpctl ...)"
+            ) from None
+        except OSError as error:
+            raise ControlSocketError(f"cannot reach vrrpd on {path}: {error}") from None
         message = {"v": CONTROL_PROTOCOL_VERSION, "cmd": command, **arguments}
         sock.sendall(json.dumps(message).encode() + b"\n")
         chunks = []
@@ -111,17 +122,24 @@ def render_detail(s: RouterStatus) -> str:
         f"  priority {s.effective_priority} (base {s.base_priority})",
         f"  advert interval {s.advertisement_interval:g} s"
         f" (master's: {s.master_adver_interval:g} s)",
-        f"  master {s.master_address or '-'} priority {s.master_priority}",
+        (
+            f"  master {s.master_address} priority {s.master_priority}"
+            if s.master_address
+            else "  master: none heard yet"
+        ),
     ]
     if s.master_down_in is not None:
         lines.append(f"  takes over in {s.master_down_in:.3f} s if the master goes silent")
     if s.maintenance:
         lines.append("  in maintenance: `vrrpctl maintenance NAME off` gives it back")
     lines.append(f"  VIPs: {render_vips(s) or '-'}")
+    # A script's latest run says more than the result that last changed its state.
+    latest = {r.name: r.last_detail for r in s.host.scripts} if s.host else {}
     for t in s.tracks:
         state = "up" if t.up else "DOWN"
         effect = "FAULT" if t.faults else f"{t.delta:+d}"
-        detail = f" ({t.detail})" if t.detail else ""
+        word = latest.get(t.name, t.detail) if t.kind == "script" else t.detail
+        detail = f" ({word})" if word else ""
         lines.append(f"  track {t.kind} {t.name}: {state}, weight {t.weight}, {effect}{detail}")
     c = s.counters
     lines.append(
@@ -165,6 +183,9 @@ def ask(args: argparse.Namespace, command: str, **arguments: Any) -> dict[str, A
     except NotRunningError as error:
         print(error, file=sys.stderr)
         return EXIT_NOT_RUNNING
+    except ControlSocketError as error:
+        print(f"vrrpctl: {error}", file=sys.stderr)
+        return EXIT_ERROR
     if not reply.get("ok"):
         print(f"vrrpctl: {reply.get('error')}", file=sys.stderr)
         return EXIT_ERROR
@@ -195,6 +216,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(render_detail(statuses[0]))
     else:
         print(render_table(statuses))
+        for entry in reply.get("interface_drops", []):
+            drops = ", ".join(f"{k} {v}" for k, v in sorted(entry["drops"].items()))
+            print(f"\n{entry['interface']} IPv{entry['family']}, before any instance: {drops}")
         if reply.get("last_reload_error"):
             print(f"\nlast reload refused:\n{reply['last_reload_error']}")
     return EXIT_FAULT if any(s.state == "FAULT" for s in statuses) else EXIT_OK

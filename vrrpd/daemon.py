@@ -15,6 +15,7 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -147,6 +148,9 @@ class Daemon:
 
     async def status_report(self) -> list[RouterStatus]:
         return [] if self.runtime is None else await self.runtime.status_report()
+
+    def interface_drops(self) -> list[dict[str, Any]]:
+        return [] if self.runtime is None else self.runtime.interface_drops()
 
     def set_maintenance(self, name: str, on: bool) -> str | None:
         if self.runtime is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import time
 from typing import Any
@@ -110,3 +111,25 @@ def test_maintenance_drains_the_master_survives_reloads_and_gives_it_back(
     d1.wait_state("MASTER", timeout=TIMEOUT)  # preempts: 210 > 100
     d2.wait_state("BACKUP", timeout=TIMEOUT)
     wait_until(lambda: n1.has_address(vip4()), TIMEOUT, message="VIP back on n1")
+
+
+def test_keepalived_ah_adverts_are_counted_as_auth_unsupported(make_lab: LabFactory) -> None:
+    """A Keepalived peer with auth_type AH is not silently invisible: it is counted."""
+    from tests.golden import capture
+
+    lab = make_lab(2, ipv6=False)
+    n1, n2 = lab.nodes
+    d1 = start_vrrpd(n1, {"VI_1": instance(priority=200, version=2, advert_int=1)})
+    d1.wait_state("BACKUP")
+    frame = capture("v2_ah").vrrp_frames()[0].frame  # Keepalived 2.2.7's own AH advert
+    with n2.socket(socket.AF_PACKET, socket.SOCK_RAW, 0) as sock:
+        sock.bind(("eth0", 0))
+        sock.send(frame)
+
+    def counted() -> int:
+        for entry in d1.status().get("interface_drops", []):
+            return int(entry["drops"].get("auth_unsupported", 0))
+        return 0
+
+    wait_until(counted, TIMEOUT, message="the AH advert is counted")
+    assert "auth_unsupported" in vrrpctl(n1, d1, "status")

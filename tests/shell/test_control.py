@@ -30,6 +30,9 @@ class FakeDaemon:
     async def status_report(self) -> list[RouterStatus]:
         return [self.router.status(1.0)]
 
+    def interface_drops(self) -> list[dict[str, Any]]:
+        return [{"interface": "eth0", "family": 4, "drops": {"wrong_vrid": 2}}]
+
     def request_reload(self) -> None:
         self.reloads += 1
 
@@ -66,6 +69,7 @@ async def test_status_reply_carries_every_instance(server: tuple[Path, FakeDaemo
     assert reply["ok"] is True
     (instance,) = reply["instances"]
     assert RouterStatus.from_json(instance).state == "BACKUP"
+    assert reply["interface_drops"][0]["drops"] == {"wrong_vrid": 2}
 
 
 async def test_socket_is_private_to_root(server: tuple[Path, FakeDaemon]) -> None:

@@ -32,6 +32,8 @@ class Controlled(Protocol):
 
     async def status_report(self) -> list[RouterStatus]: ...
 
+    def interface_drops(self) -> list[dict[str, Any]]: ...
+
     def request_reload(self) -> None: ...
 
     def set_maintenance(self, name: str, on: bool) -> str | None: ...
@@ -106,6 +108,7 @@ class ControlServer:
                 "pid": os.getpid(),
                 "last_reload_error": self.daemon.last_reload_error,
                 "instances": [s.to_json() for s in await self.daemon.status_report()],
+                "interface_drops": self.daemon.interface_drops(),
             }
         if command == "reload":
             self.daemon.request_reload()

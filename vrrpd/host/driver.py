@@ -299,9 +299,11 @@ class Listener:
         self.drops: dict[str, int] = {}
         self._seen: set[tuple[str, str]] = set()
 
-    def on_readable(self) -> None:
+    def on_readable(self, source: PacketSource | None = None) -> None:
+        """Read what `source` (by default the VRRP socket) has, a bounded batch at a time."""
+        source = source or self.receiver
         for _ in range(64):  # bounded, so one busy interface cannot starve the loop
-            item = self.receiver.read()
+            item = source.read()
             if item is None:
                 return
             self._dispatch(item)
@@ -311,10 +313,14 @@ class Listener:
             self._drop_here(item.error.reason, item.source, item.error.detail)
             return
         message = item.message
-        driver = self.by_vrid.get(message[1]) if len(message) >= 2 else None
+        if len(message) < 2:
+            self._drop_here(DropReason.TRUNCATED, item.source, "too short to carry a VRID")
+            return
+        driver = self.by_vrid.get(message[1])
         if driver is None:
-            reason = DropReason.WRONG_VRID if len(message) >= 2 else DropReason.TRUNCATED
-            self._drop_here(reason, item.source, f"no instance for VRID {message[1:2].hex()}")
+            self._drop_here(
+                DropReason.WRONG_VRID, item.source, f"no instance for VRID {message[1]}"
+            )
             return
         refusal = self._refusal(driver.config, item)
         if refusal is not None:

@@ -18,6 +18,7 @@ from vrrpd.protocol.model import Family, IPAddress
 from vrrpd.protocol.packet import PacketError, parse_ipv4
 
 IPPROTO_VRRP = 112
+IPPROTO_AH = 51
 # RFC 9568 §5.1.1.2 / §5.1.2.2: the VRRP multicast groups.
 GROUP_V4 = ipaddress.IPv4Address("224.0.0.18")
 GROUP_V6 = ipaddress.IPv6Address("ff02::12")
@@ -118,6 +119,45 @@ class VrrpReceiver:
                 packed, _ = IN6_PKTINFO.unpack_from(data)
                 destination = ipaddress.IPv6Address(packed)
         return Received(source, destination, hop_limit, message)
+
+
+class AhReceiver:
+    """Notices VRRPv2 adverts sent with IPsec AH (Keepalived's auth_type AH).
+
+    They arrive as IP protocol 51, which the VRRP socket never sees; without
+    this, a Keepalived peer using AH would just look absent (two masters and
+    no drop counted). Each one is reported as an auth_unsupported drop.
+    """
+
+    family = Family.IPV4
+
+    def __init__(self, ifname: str) -> None:
+        self.ifname = ifname
+        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_AH)
+        _bind_to_device(sock, ifname)
+        sock.setblocking(False)
+        self.sock = sock
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def read(self) -> Unreadable | None:
+        """The next AH-wrapped VRRP packet, refused; None when there is none left."""
+        while True:
+            try:
+                datagram, (source_text, _) = self.sock.recvfrom(RECV_BUFFER)
+            except (BlockingIOError, InterruptedError):
+                return None
+            try:
+                parse_ipv4(datagram)
+            except PacketError as error:
+                header_length = (datagram[0] & 0x0F) * 4 if datagram else 0
+                # RFC 4302 §2.2: the AH header's first byte is the next protocol.
+                if datagram[header_length : header_length + 1] == bytes([IPPROTO_VRRP]):
+                    return Unreadable(ipaddress.IPv4Address(source_text), error)
 
 
 class VrrpSender:

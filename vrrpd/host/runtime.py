@@ -19,7 +19,7 @@ import structlog
 from vrrpd.host.driver import Announcer, Listener, RouterDriver, Transmitter, VipKeeper
 from vrrpd.host.l2 import FrameSender
 from vrrpd.host.netlink import AddressRemoved, InterfaceInfo, LinkEvent, Netlink, monitor
-from vrrpd.host.rawsock import VrrpReceiver, VrrpSender
+from vrrpd.host.rawsock import AhReceiver, VrrpReceiver, VrrpSender
 from vrrpd.host.scripts import NotifyRunner, TrackScriptRunner
 from vrrpd.host.trackfile import FileTrackWatcher
 from vrrpd.protocol import events as ev
@@ -72,6 +72,7 @@ class Runtime:
         self.senders: dict[tuple[str, IPAddress], VrrpSender] = {}
         self.frame_senders: dict[str, FrameSender] = {}
         self.receivers: dict[tuple[str, Family], VrrpReceiver] = {}
+        self.extra_receivers: list[AhReceiver] = []
         self.script_runners: dict[str, ScriptRun] = {}
         self.file_watchers: dict[str, FileRun] = {}
         self.track_states: dict[str, ev.TrackChanged] = {}
@@ -106,7 +107,11 @@ class Runtime:
             task.cancel()
         if self._monitor_task is not None:
             self._monitor_task.cancel()
-        for receiver in self.receivers.values():
+        receivers: list[VrrpReceiver | AhReceiver] = [
+            *self.receivers.values(),
+            *self.extra_receivers,
+        ]
+        for receiver in receivers:
             self._loop.remove_reader(receiver.fileno())
             receiver.close()
         for sender in self.senders.values():
@@ -162,6 +167,14 @@ class Runtime:
             present[name] = set() if info is None else {i.ip for i in info.addresses}
         now = self._loop.time()
         return [self._host_status(i, present, now) for i in self.instances.values()]
+
+    def interface_drops(self) -> list[dict[str, Any]]:
+        """Packets refused before any instance saw them, per interface and family."""
+        return [
+            {"interface": name, "family": int(family), "drops": dict(listener.drops)}
+            for (name, family), listener in self.listeners.items()
+            if listener.drops
+        ]
 
     def _host_status(
         self, instance: Instance, present: dict[str, set[IPAddress]], now: float
@@ -307,6 +320,10 @@ class Runtime:
             listener = Listener(receiver, own)
             self._loop.add_reader(receiver.fileno(), listener.on_readable)
             self.receivers[key] = receiver
+            if config.family is Family.IPV4:
+                ah = AhReceiver(config.interface)
+                self._loop.add_reader(ah.fileno(), listener.on_readable, ah)
+                self.extra_receivers.append(ah)
             self.listeners[key] = listener
         return self.listeners[key]
 
@@ -384,11 +401,15 @@ class Runtime:
     def _track_changed(self, event: ev.TrackChanged) -> None:
         previous = self.track_states.get(event.name)
         self.track_states[event.name] = event
-        if previous is not None and (previous.up, previous.value) == (event.up, event.value):
-            return
-        self.log.info(
-            "track_changed", track=event.name, up=event.up, value=event.value, detail=event.detail
-        )
+        if previous is None or (previous.up, previous.value) != (event.up, event.value):
+            self.log.info(
+                "track_changed",
+                track=event.name,
+                up=event.up,
+                value=event.value,
+                detail=event.detail,
+            )
+        # Delivered even when only the detail is new, so status shows the latest word.
         for instance in list(self.instances.values()):
             if any(ref.name == event.name for ref in instance.config.tracks):
                 self._deliver(instance, event)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import errno
 import math
 import os
 import pwd
@@ -140,9 +141,15 @@ def _identity(user: str | None) -> dict[str, Any] | str:
     return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": groups}
 
 
-def _start_error(program: str, error: OSError) -> str:
+def _start_error(program: str, error: OSError, user: str | None) -> str:
     if isinstance(error, FileNotFoundError):
         return f"not found: {program}"
+    if user is not None and error.errno == errno.EPERM:
+        # The switch to the user failed, not the program: say what vrrpd lacks.
+        return (
+            f"cannot run {program} as user {user} ({error.strerror}): vrrpd needs "
+            "CAP_SETUID and CAP_SETGID to switch users (systemd: CapabilityBoundingSet)"
+        )
     if isinstance(error, PermissionError):
         return f"cannot execute: {program} ({error.strerror})"
     return f"cannot run {program}: {error.strerror or error}"
@@ -258,7 +265,7 @@ async def run_command(
         )
     except OSError as e:
         os.close(read_fd)
-        return failed(_start_error(argv[0], e))
+        return failed(_start_error(argv[0], e, user))
     except BaseException:
         os.close(read_fd)
         raise

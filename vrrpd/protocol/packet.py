@@ -39,14 +39,12 @@ class DropReason(enum.StrEnum):
     AUTH_UNSUPPORTED = "auth_unsupported"  # v2 AH (type 2) or an unknown type
     AUTH_MISMATCH = "auth_mismatch"  # RFC 3768 §7.1: type or password differs
     WRONG_VRID = "wrong_vrid"  # no instance with this VRID on this interface
-    WRONG_INTERFACE = "wrong_interface"  # arrived on another interface
     OWN_ADVERT = "own_advert"  # our own advert looped back
     NOT_A_PEER = "not_a_peer"  # unicast: the source is not a configured peer
     INTERVAL_MISMATCH = "interval_mismatch"  # RFC 3768 §7.1: v2 intervals must match
     OWNER_IGNORES = "owner_ignores"  # RFC 9568 §7.1: the address owner ignores adverts
     ADDRESS_LIST_MISMATCH = "address_list_mismatch"  # Keepalived: VIPs differ (VRID clash?)
     WRONG_DESTINATION = "wrong_destination"  # unicast to a multicast instance, or the reverse
-    NOT_RUNNING = "not_running"  # the instance is in FAULT, INIT or STOP
 
 
 class PacketError(Exception):
