@@ -4,10 +4,23 @@
 PYTHON ?= /usr/bin/python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-# Debian packages the suite needs; installed only when one is missing.
-DEB_PACKAGES := python3 python3-venv iproute2 util-linux systemd haproxy keepalived
+# Debian packages vrrpd needs to run (make install) ...
+INSTALL_PACKAGES := python3 python3-venv iproute2
+# ... and what the test suite and the demo need besides; installed only when missing.
+DEB_PACKAGES := $(INSTALL_PACKAGES) util-linux systemd haproxy keepalived vagrant shellcheck
 
-.PHONY: test demo install lint typecheck unit deps venv clean
+# $(call apt_missing,PACKAGES): install those of PACKAGES that are missing.
+define apt_missing
+@missing=$$(for p in $(1); do \
+    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+  done); \
+if [ -n "$$missing" ]; then \
+  echo "installing Debian packages: $$missing"; \
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+fi
+endef
+
+.PHONY: test demo install install-deps lint typecheck unit deps venv clean vagrant-test
 
 test: venv lint typecheck
 	$(VPY) -m pytest -q
@@ -22,7 +35,7 @@ BINDIR ?= /usr/local/bin
 UNITDIR ?= /etc/systemd/system
 CONFDIR ?= /etc/vrrpd
 
-install: deps
+install: install-deps
 	$(PYTHON) -m venv $(PREFIX)
 	$(PREFIX)/bin/python -m pip install -q --upgrade pip
 	$(PREFIX)/bin/python -m pip install -q .
@@ -44,14 +57,16 @@ typecheck: venv
 unit: venv
 	$(VPY) -m pytest -q tests/unit tests/property tests/sim
 
+install-deps:
+	$(call apt_missing,$(INSTALL_PACKAGES))
+
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
-	  done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages: $$missing"; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	fi
+	$(call apt_missing,$(DEB_PACKAGES))
+
+# The Vagrant lab's drill in two real VMs under systemd (vagrant/README.md).
+# Root; 10-20 minutes without KVM; caches a box in /var/cache/vrrpd-vagrant.
+vagrant-test:
+	bash vagrant/test.sh
 
 venv: $(VENV)/.installed
 

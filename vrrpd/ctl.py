@@ -59,8 +59,14 @@ def request(path: str, command: str, **arguments: Any) -> dict[str, Any]:
         message = {"v": CONTROL_PROTOCOL_VERSION, "cmd": command, **arguments}
         sock.sendall(json.dumps(message).encode() + b"\n")
         chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except TimeoutError:
+            raise ControlSocketError(
+                f"vrrpd did not answer on {path} within {TIMEOUT:g} s: is it hung? "
+                "(systemd's watchdog restarts a hung vrrpd)"
+            ) from None
     reply: dict[str, Any] = json.loads(b"".join(chunks))
     return reply
 
