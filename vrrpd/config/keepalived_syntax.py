@@ -23,18 +23,24 @@ import glob
 import os
 import re
 import stat
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vrrpd.config.errors import (
-    FILE_AS_A_WHOLE,
-    ConfigIssue,
-    Position,
-    Severity,
-    SourceMap,
-    parent_path,
-)
+from vrrpd.config.keepalived_report import KeepalivedSourceMap, Report
+
+__all__ = [  # Report and KeepalivedSourceMap lived here; they are re-exported for their users
+    "INCLUDE_KEYWORDS",
+    "MAX_INCLUDE_DEPTH",
+    "KeepalivedSourceMap",
+    "Kind",
+    "Lexer",
+    "Report",
+    "Statement",
+    "Token",
+    "build",
+    "read_statements",
+    "shell_words",
+]
 
 INCLUDE_KEYWORDS = frozenset(
     {"include", "includer", "includem", "includew", "includeb", "includea"}
@@ -43,64 +49,6 @@ MAX_INCLUDE_DEPTH = 32
 _DEFINITION = re.compile(r"\$[A-Za-z_]\w*\s*=")
 _PREDEFINED = re.compile(r"\$\{?_(PWD|INSTANCE|RANDOM|HASH|BANG)\b")
 _WHITESPACE = " \t\f\v\r\n"
-
-# The YAML schema's section names, as keepalived.conf spells them (for key paths).
-_SECTION_NAMES = {
-    "global": "global_defs",
-    "scripts": "vrrp_script",
-    "track_files": "track_file",
-    "instances": "vrrp_instance",
-    "sync_groups": "vrrp_sync_group",
-}
-
-
-# --- where things were written ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class KeepalivedSourceMap(SourceMap):
-    """A SourceMap over several files (the main one and its includes).
-
-    Key paths are Keepalived's (`vrrp_instance.VI_1.priority`); a path in the
-    YAML schema's words (`instances.VI_1.notify`, as `script_issues` asks) is
-    translated first, so the same checks point into the right file and line.
-    """
-
-    files: Mapping[str, str] = field(default_factory=dict)  # key path -> file it is in
-
-    @staticmethod
-    def translate(path: str) -> str:
-        head, dot, rest = path.partition(".")
-        return _SECTION_NAMES.get(head, head) + dot + rest
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, str) and self.translate(path) in self.values
-
-    def file_of(self, path: str) -> str:
-        """The file `path` (or its nearest recorded ancestor) was written in."""
-        path = self.translate(path)
-        while path:
-            if path in self.files:
-                return self.files[path]
-            path = parent_path(path)
-        return self.filename
-
-    def key_position(self, path: str) -> Position:
-        return SourceMap.key_position(self, self.translate(path))
-
-    def position(self, path: str) -> Position:
-        return SourceMap.position(self, self.translate(path))
-
-    def issue(
-        self,
-        path: str,
-        problem: str,
-        fix: str = "",
-        severity: Severity = Severity.ERROR,
-    ) -> ConfigIssue:
-        path = self.translate(path)
-        at = self.position(path)
-        return ConfigIssue(self.file_of(path), at.line, at.column, path, problem, fix, severity)
 
 
 # --- words, braces and lines -----------------------------------------------------------------
@@ -152,57 +100,6 @@ class Statement:
         """The statement as written (for commands, which Keepalived splits again)."""
         first, last = self.words[0], self.words[-1]
         return first.source[first.column - 1 : last.end]
-
-
-@dataclass(slots=True)
-class Report:
-    """Issues, and where each key path was written."""
-
-    top_file: str
-    issues: list[ConfigIssue] = field(default_factory=list)
-    keys: dict[str, Position] = field(default_factory=dict)
-    values: dict[str, Position] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)
-    file_order: dict[str, int] = field(default_factory=dict)
-
-    def add(self, at: Token | None, path: str, problem: str, fix: str, severity: Severity) -> None:
-        if at is None:
-            where = (self.top_file, FILE_AS_A_WHOLE.line, FILE_AS_A_WHOLE.column)
-        else:
-            where = (at.file, at.line, at.column)
-        self.issues.append(ConfigIssue(*where, path, problem, fix, severity))
-
-    def error(self, at: Token | None, path: str, problem: str, fix: str = "") -> None:
-        self.add(at, path, problem, fix, Severity.ERROR)
-
-    def warn(self, at: Token | None, path: str, problem: str, fix: str = "") -> None:
-        self.add(at, path, problem, fix, Severity.WARNING)
-
-    def note(self, at: Token | None, path: str, problem: str, fix: str = "") -> None:
-        self.add(at, path, problem, fix, Severity.NOTE)
-
-    def record(self, path: str, key: Token, value: Token | None = None) -> None:
-        self.keys[path] = Position(key.line, key.column)
-        self.values[path] = Position((value or key).line, (value or key).column)
-        self.files[path] = key.file
-
-    def failed(self, *paths: str) -> bool:
-        """Whether an error was reported at, or under, any of these key paths."""
-        return any(
-            issue.is_error and (issue.key == p or issue.key.startswith((p + ".", p + "[")))
-            for issue in self.issues
-            for p in paths
-        )
-
-    @property
-    def source(self) -> KeepalivedSourceMap:
-        return KeepalivedSourceMap(self.top_file, self.keys, self.values, self.files)
-
-    def sorted_issues(self) -> list[ConfigIssue]:
-        def rank(issue: ConfigIssue) -> tuple[int, int, int]:
-            return (self.file_order.get(issue.file, 0), issue.line, issue.column)
-
-        return sorted(self.issues, key=rank)
 
 
 @dataclass(slots=True)
@@ -440,15 +337,20 @@ def build(tokens: list[Token], report: Report) -> list[Statement]:
     if words:
         current.append(Statement(words))
     for opened, _ in stack:
-        where = opened.opener or opened.head
-        report.error(
-            opened.head,
-            "",
-            f"the block '{' '.join(w.text for w in opened.words)} {{' "
-            f"(line {where.line}) has no closing '}}'",
-            "add the '}' where the block ends",
-        )
+        _unclosed(opened, report)
     return root
+
+
+def _unclosed(opened: Statement, report: Report) -> None:
+    """The error of a block whose '}' never comes."""
+    where = opened.opener or opened.head
+    report.error(
+        opened.head,
+        "",
+        f"the block '{' '.join(w.text for w in opened.words)} {{' "
+        f"(line {where.line}) has no closing '}}'",
+        "add the '}' where the block ends",
+    )
 
 
 # --- reading Keepalived's commands -----------------------------------------------------------
