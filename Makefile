@@ -7,7 +7,7 @@ VPY := $(VENV)/bin/python
 # Debian packages vrrpd needs to run (make install) ...
 INSTALL_PACKAGES := python3 python3-venv iproute2
 # ... and what the test suite and the demo need besides; installed only when missing.
-DEB_PACKAGES := $(INSTALL_PACKAGES) util-linux systemd haproxy keepalived vagrant shellcheck
+DEB_PACKAGES := $(INSTALL_PACKAGES) util-linux systemd haproxy keepalived vagrant shellcheck stress-ng
 
 # $(call apt_missing,PACKAGES): install those of PACKAGES that are missing.
 define apt_missing
@@ -20,7 +20,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: test demo install install-deps lint typecheck unit deps venv clean vagrant-test
+.PHONY: test demo install install-deps lint typecheck unit deps venv clean vagrant-test bench
 
 test: venv lint typecheck
 	$(VPY) -m pytest -q
@@ -62,6 +62,12 @@ install-deps:
 
 deps:
 	$(call apt_missing,$(DEB_PACKAGES))
+
+# `make bench`: vrrpd and Keepalived 2.2.7 side by side (root; about 40 min;
+# BENCH_ARGS=--quick for about 5 min, e.g. BENCH_ARGS="--only failover --reps 3").
+BENCH_ARGS ?=
+bench: venv
+	$(VPY) -m bench $(BENCH_ARGS)
 
 # The Vagrant lab's drill in two real VMs under systemd (vagrant/README.md).
 # Root; 10-20 minutes without KVM; caches a box in /var/cache/vrrpd-vagrant.
