@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from tests.lab.netlab import Lab, Node, Proc, vip4, wait_until
+from tests.lab.netlab import Advert, Capture, Lab, Node, Proc, vip4, wait_until
 from vrrpd.ctl import NotRunningError, request
 
 IPAddress = IPv4Address | IPv6Address
@@ -36,6 +36,7 @@ IPAddress = IPv4Address | IPv6Address
 FAST_ADVERT_INT = 0.1
 # Generous: the suite runs on two loaded cores.
 START_TIMEOUT = 10.0
+WAIT_TIMEOUT = 8.0  # for waits that should end far sooner
 
 
 def instance(
@@ -267,3 +268,24 @@ def launch(node: Node, directory: Path, *, wait: bool = True) -> VrrpNode:
 def first_instance(config: Path) -> str:
     document = yaml.safe_load(config.read_text())
     return str(next(iter(document["instances"])))
+
+
+def wait_adverts(
+    capture: Capture,
+    count: int,
+    *,
+    since: float,
+    src: IPAddress | None = None,
+    vrid: int | None = None,
+    where: Callable[[Advert], bool] = lambda advert: True,
+    timeout: float = WAIT_TIMEOUT,
+) -> list[Advert]:
+    """Wait until ``count`` matching adverts are on the wire since ``since``; the first ones."""
+
+    def found() -> list[Advert]:
+        adverts = [a for a in capture.adverts(src=src, vrid=vrid, since=since) if where(a)]
+        return adverts[:count] if len(adverts) >= count else []
+
+    return wait_until(
+        found, timeout, interval=0.02, message=f"{count} adverts from {src} since {since:.3f}"
+    )

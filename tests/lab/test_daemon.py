@@ -31,9 +31,10 @@ from tests.lab.daemon import (
     instance,
     start_vrrpd,
     switch_as_hub,
+    wait_adverts,
     write_config,
 )
-from tests.lab.netlab import Advert, Capture, Lab, LabFactory, Node, vip4, vip6, wait_until
+from tests.lab.netlab import Capture, Lab, LabFactory, Node, vip4, vip6, wait_until
 from vrrpd.protocol.model import Version
 from vrrpd.protocol.packet import Advert as WireAdvert
 from vrrpd.protocol.packet import encode
@@ -72,27 +73,6 @@ def _source(node: Node, common: dict[str, Any]) -> IPAddress:
         assert node.link_local is not None
         return node.link_local
     return node.ipv4
-
-
-def wait_adverts(
-    capture: Capture,
-    count: int,
-    *,
-    since: float,
-    src: IPAddress | None = None,
-    vrid: int | None = None,
-    where: Callable[[Advert], bool] = lambda advert: True,
-    timeout: float = TIMEOUT,
-) -> list[Advert]:
-    """Wait until ``count`` matching adverts are on the wire since ``since``; the first ones."""
-
-    def found() -> list[Advert]:
-        adverts = [a for a in capture.adverts(src=src, vrid=vrid, since=since) if where(a)]
-        return adverts[:count] if len(adverts) >= count else []
-
-    return wait_until(
-        found, timeout, interval=0.02, message=f"{count} adverts from {src} since {since:.3f}"
-    )
 
 
 def assert_steady_adverts(

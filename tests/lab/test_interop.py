@@ -28,7 +28,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from ipaddress import IPv4Address, IPv6Address
@@ -38,7 +38,7 @@ from typing import Any
 
 import pytest
 
-from tests.lab.daemon import FAST_ADVERT_INT, VrrpNode, instance, switch_as_hub
+from tests.lab.daemon import FAST_ADVERT_INT, VrrpNode, instance, switch_as_hub, wait_adverts
 from tests.lab.keepalived import (
     Daemon,
     KeepalivedNode,
@@ -154,26 +154,6 @@ def source(node: Node, ipv6: bool = False) -> IPAddress:
         assert node.link_local is not None
         return node.link_local
     return node.ipv4
-
-
-def wait_adverts(
-    capture: Capture,
-    count: int,
-    *,
-    since: float,
-    src: IPAddress | None = None,
-    where: Callable[[Advert], bool] = lambda advert: True,
-    timeout: float = TIMEOUT,
-) -> list[Advert]:
-    """Wait until ``count`` matching adverts are on the wire since ``since``; the first ones."""
-
-    def found() -> list[Advert]:
-        adverts = [a for a in capture.adverts(src=src, since=since) if where(a)]
-        return adverts[:count] if len(adverts) >= count else []
-
-    return wait_until(
-        found, timeout, interval=0.02, message=f"{count} adverts from {src} since {since:.3f}"
-    )
 
 
 def wait_vip(node: Node, vip: IPAddress, present: bool = True) -> None:
