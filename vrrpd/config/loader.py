@@ -30,6 +30,7 @@ from vrrpd.config.errors import (
     Severity,
     SourceMap,
 )
+from vrrpd.config.semantics import IFNAMSIZ, interface_name_refusal
 from vrrpd.protocol.model import (
     PRIORITY_OWNER,
     V2_ADVER_INT_S_MAX,
@@ -61,7 +62,6 @@ _NULL, _BOOL, _INT, _FLOAT, _MERGE = (_TAG + t for t in ("null", "bool", "int", 
 
 _DECIMAL = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 _LEADING_ZERO = re.compile(r"[-+]?0\d")
-IFNAMSIZ = 16  # Linux: interface names and address labels are at most 15 bytes
 WEIGHT_MIN, WEIGHT_MAX = -254, 254
 PREEMPT_DELAY_MAX = 1000
 AUTH_PASS_MAX = 8  # RFC 3768 §5.3.10: the password field is 8 bytes
@@ -491,13 +491,9 @@ class _Reader:
 
     def interface(self, node: Node, path: str) -> str | None:
         value = self.name(node, path, "an interface name")
-        if value is not None and (len(value.encode()) >= IFNAMSIZ or "/" in value):
-            self.error(
-                path,
-                f"{value!r} cannot be a Linux interface name",
-                f"use at most {IFNAMSIZ - 1} bytes and no '/'",
-                node,
-            )
+        refusal = None if value is None else interface_name_refusal(value)
+        if refusal is not None:
+            self.error(path, *refusal, node)
             return None
         return value
 
