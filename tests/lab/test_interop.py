@@ -355,19 +355,23 @@ def test_interop_vrrpv2_mismatched_password_each_side_refuses_the_other_so_both_
     expected consequence of a mismatched password, in Keepalived as in vrrpd."""
     lab = make_lab(2, ipv6=False)
     n1, n2 = lab.nodes
+    started = time.monotonic()
     ka = start_daemon("keepalived", n1, {"VI_1": v2_auth(PRIO_HIGH, "s3cret")})
     vr = start_daemon("vrrpd", n2, {"VI_1": v2_auth(PRIO_LOW, "wrong!")})
     assert isinstance(ka, KeepalivedNode) and isinstance(vr, VrrpNode)
     ka.wait_state("MASTER", timeout=TIMEOUT)
     vr.wait_state("MASTER", timeout=TIMEOUT)
-    vr.wait_drops("auth_mismatch", 2)
+    vr.wait_drops("auth_mismatch", 1)  # one: Keepalived may go quiet (below)
     ka.wait_log(r"\(VI_1\) received an invalid passwd!")
     assert vr.log_events("advert_dropped", reason="auth_mismatch", source=str(n1.ipv4))
     wait_vip(n1, vip4())
     wait_vip(n2, vip4())
-    both = time.monotonic()
+    # Each advertised as master, but not necessarily since both became master:
+    # this lab's captures show Keepalived 2.2.7's master restarting its advert
+    # timer when it reads a packet, refused ones included, so a peer that
+    # advertises on the dot every advert_int (as vrrpd does) keeps it quiet.
     for node, priority in ((n1, PRIO_HIGH), (n2, PRIO_LOW)):
-        (advert,) = wait_adverts(lab.capture, 1, since=both, src=node.ipv4)
+        (advert,) = wait_adverts(lab.capture, 1, since=started, src=node.ipv4)
         assert (advert.priority, advert.auth_type) == (priority, 1)
     assert ka.transitions() == ["BACKUP", "MASTER"]
     assert [r["state"] for r in vr.log_events("transition")] == ["BACKUP", "MASTER"]

@@ -44,12 +44,11 @@ class FakeSender:
 class FakeNetlink:
     journal: Journal
 
-    async def add_vip(self, vip: Vip, index: int) -> str | None:
-        await asyncio.sleep(0)  # a real netlink round trip yields to the loop
+    def add_vip(self, vip: Vip, index: int) -> str | None:
         self.journal.entries.append(("add", vip))
         return None
 
-    async def remove_vip(self, vip: Vip, index: int) -> str | None:
+    def remove_vip(self, vip: Vip, index: int) -> str | None:
         self.journal.entries.append(("remove", vip))
         return None
 
@@ -89,8 +88,7 @@ async def wait_for(predicate: Callable[[], bool], timeout: float = 2.0) -> None:
 async def test_owner_takes_over_advert_then_vips_then_announcements_then_hooks() -> None:
     journal = Journal()
     driver = make_driver(config(priority=255), journal)
-    driver.start()
-    await driver.drain()
+    driver.start()  # all of it happens inside this call: nothing waits for the loop
     kinds = journal.kinds()
     assert kinds[0] == "advert"
     assert kinds[1] == "add"
@@ -98,7 +96,7 @@ async def test_owner_takes_over_advert_then_vips_then_announcements_then_hooks()
     assert kinds[7] == "notify"
     advert = journal.entries[0][1]
     assert advert.priority == 255  # type: ignore[attr-defined]
-    await driver.close()
+    driver.close()
 
 
 async def test_backup_times_out_to_master_on_the_loop_clock() -> None:
@@ -110,20 +108,18 @@ async def test_backup_times_out_to_master_on_the_loop_clock() -> None:
     await wait_for(lambda: driver.router.state is State.MASTER)
     assert loop.time() - started >= 0.15 + 156 * 0.05 / 256
     await wait_for(lambda: journal.kinds().count("advert") >= 3)
-    await driver.close()
+    driver.close()
 
 
-async def test_shutdown_resigns_and_drains_vip_removal() -> None:
+async def test_shutdown_resigns_and_removes_the_vips_at_once() -> None:
     journal = Journal()
     driver = make_driver(config(priority=255), journal)
     driver.start()
-    await driver.drain()
     journal.entries.clear()
     driver.deliver(ev.ShutdownRequested())
-    await driver.drain()
     assert journal.kinds() == ["advert", "remove", "notify"]
     assert journal.entries[0][1].priority == 0  # type: ignore[attr-defined]
-    await driver.close()
+    driver.close()
 
 
 async def test_unicast_sends_one_advert_per_peer() -> None:
@@ -131,9 +127,8 @@ async def test_unicast_sends_one_advert_per_peer() -> None:
     peers = (ip_address("192.0.2.12"), ip_address("192.0.2.13"))
     driver = make_driver(config(priority=255, unicast_peers=peers), journal)
     driver.start()
-    await driver.drain()
     assert journal.kinds()[:2] == ["advert", "advert"]
-    await driver.close()
+    driver.close()
 
 
 @dataclass
@@ -159,7 +154,7 @@ async def listen(cfg: InstanceConfig, *items: Received | Unreadable) -> RouterDr
     listener = Listener(FakeReceiver(list(items)), frozenset({ME}))
     listener.by_vrid[cfg.vrid] = driver
     listener.on_readable()
-    await driver.close()
+    driver.close()
     return driver
 
 
@@ -203,7 +198,7 @@ async def test_listener_counts_other_vrids_and_unreadable_packets_itself() -> No
     listener.on_readable()
     assert listener.drops == {DropReason.WRONG_VRID: 1, DropReason.AUTH_UNSUPPORTED: 1}
     assert driver.status().master_address == str(PEER)
-    await driver.close()
+    driver.close()
 
 
 @pytest.fixture(autouse=True)
@@ -240,3 +235,33 @@ def test_one_unreachable_unicast_peer_does_not_starve_the_others() -> None:
     problems = transmitter.send(advert_from(cfg, 100))
     assert problems == ["cannot send advert to 192.0.2.12: [Errno 113] No route to host"]
     assert journal.entries == [("advert", peers[1]), ("advert", peers[2])]
+
+
+@dataclass
+class RefusingNetlink:
+    journal: Journal
+
+    def add_vip(self, vip: Vip, index: int) -> str | None:
+        return "1 EPERM: Operation not permitted"
+
+    def remove_vip(self, vip: Vip, index: int) -> str | None:
+        return None
+
+
+async def test_a_refused_vip_is_logged_and_still_announced_and_notified(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    journal = Journal()
+    cfg = config(priority=255)
+    driver = RouterDriver(
+        VirtualRouter(cfg, ME),
+        transmitter=Transmitter(FakeSender(journal), cfg),
+        vips=VipKeeper(RefusingNetlink(journal), {"eth0": 2}, "eth0"),
+        announcer=Announcer({"eth0": FakeFrames(journal)}, {"eth0": MAC}, "eth0"),
+        notifier=FakeNotifier(journal),
+    )
+    driver.start()
+    assert journal.kinds() == ["advert", *["frame"] * 5, "notify"]
+    assert driver.router.state is State.MASTER
+    assert "vip_change_failed" in capsys.readouterr().out
+    driver.close()

@@ -331,10 +331,10 @@ class NoSocket:
     def send(self, *args: object) -> None:
         pass
 
-    async def add_vip(self, vip: Vip, index: int) -> str | None:
+    def add_vip(self, vip: Vip, index: int) -> str | None:
         return None
 
-    async def remove_vip(self, vip: Vip, index: int) -> str | None:
+    def remove_vip(self, vip: Vip, index: int) -> str | None:
         return None
 
 
@@ -375,6 +375,8 @@ async def test_runtime_snapshot_reads_statuses_hooks_scripts_and_listener_drops(
         assert snapshot.reload_successful is True
         await idle
     finally:
+        driver.close()
+        runtime.addresses.close()
         await runtime.netlink.close()
 
 
@@ -403,6 +405,8 @@ async def test_runtime_snapshot_falls_back_to_bare_statuses_when_the_report_fail
         snapshot = await runtime_snapshot(runtime)
         assert [(s.name, s.host) for s in snapshot.statuses] == [("VI_1", None)]
     finally:
+        driver.close()
+        runtime.addresses.close()
         await runtime.netlink.close()
 
 

@@ -2,10 +2,14 @@
 
 Every call into the router happens on the event loop's thread, one at a
 time, so the router needs no locks: events arrive through `deliver()`, and
-the router's next deadline is one `loop.call_at` timer. Adverts are sent at
-once, in the call that decided them; VIP changes, announcements and notify
-hooks go through one ordered queue per router, so that the VIPs are in place
-before they are announced and before notify_master runs.
+the router's next deadline is one timerfd (`DeadlineTimer`, exact to the
+microsecond, where asyncio's own timers run up to milliseconds late).
+
+Every action is carried out at once, in the call that decided it and in the
+router's order: the advert, then the VIPs (one synchronous netlink request
+each, see `addresses.py`), then the gratuitous ARPs / NAs, then the hand-off
+to the notify runner. So the VIPs are in place before they are announced and
+before notify_master runs, within microseconds of the advert.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Protocol
 import structlog
 
 from vrrpd.host.rawsock import Received, Unreadable, group_for
+from vrrpd.host.timerfd import DeadlineTimer
 from vrrpd.protocol import announce
 from vrrpd.protocol import events as ev
 from vrrpd.protocol.fsm import VirtualRouter
@@ -41,9 +46,9 @@ class Sender(Protocol):
 
 
 class AddressPort(Protocol):
-    async def add_vip(self, vip: Vip, index: int) -> str | None: ...
+    def add_vip(self, vip: Vip, index: int) -> str | None: ...
 
-    async def remove_vip(self, vip: Vip, index: int) -> str | None: ...
+    def remove_vip(self, vip: Vip, index: int) -> str | None: ...
 
 
 class PacketSource(Protocol):
@@ -65,20 +70,20 @@ class VipKeeper:
     def index_of(self, vip: Vip) -> int:
         return self.indexes[vip.dev or self.default_interface]
 
-    async def add(self, vips: Iterable[Vip]) -> list[str]:
+    def add(self, vips: Iterable[Vip]) -> list[str]:
         problems = []
         for vip in vips:
             self.held.add(vip)
-            error = await self.netlink.add_vip(vip, self.index_of(vip))
+            error = self.netlink.add_vip(vip, self.index_of(vip))
             if error:
                 problems.append(f"cannot add {vip.interface}: {error}")
         return problems
 
-    async def remove(self, vips: Iterable[Vip]) -> list[str]:
+    def remove(self, vips: Iterable[Vip]) -> list[str]:
         problems = []
         for vip in vips:
             self.held.discard(vip)
-            error = await self.netlink.remove_vip(vip, self.index_of(vip))
+            error = self.netlink.remove_vip(vip, self.index_of(vip))
             if error:
                 problems.append(f"cannot remove {vip.interface}: {error}")
         return problems
@@ -163,10 +168,8 @@ class RouterDriver:
             instance=self.config.name, vrid=self.config.vrid
         )
         self._loop = asyncio.get_running_loop()
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer = DeadlineTimer(self._loop, self._fire)
         self._armed_for: float | None = None
-        self._work: asyncio.Queue[ev.Action] = asyncio.Queue()
-        self._worker: asyncio.Task[None] | None = None
         self._seen_drops: set[tuple[DropReason, IPAddress | None]] = set()
         self._group_event = False
         self.send_errors = 0
@@ -174,7 +177,6 @@ class RouterDriver:
     # ── the router's inputs ─────────────────────────────────────────────
 
     def start(self) -> None:
-        self._worker = self._loop.create_task(self._work_loop(), name=f"vips-{self.config.name}")
         self.deliver(ev.Started())
 
     def deliver(self, event: ev.Event) -> None:
@@ -187,34 +189,23 @@ class RouterDriver:
         self._arm()
 
     def _fire(self) -> None:
-        self._timer = self._armed_for = None
-        deadline = self.router.next_deadline()
-        if deadline is None:
-            return
-        self._carry_out(self.router.on_deadline(max(deadline, self._loop.time())))
+        self._armed_for = None
+        deadline, now = self.router.next_deadline(), self._loop.time()
+        if deadline is not None and deadline <= now:
+            self._carry_out(self.router.on_deadline(now))
         self._arm()
 
     def _arm(self) -> None:
         deadline = self.router.next_deadline()
-        if deadline == self._armed_for:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._armed_for = deadline
-        self._timer = None if deadline is None else self._loop.call_at(deadline, self._fire)
+        if deadline != self._armed_for:
+            self._armed_for = deadline
+            self._timer.arm(deadline)
 
     def status(self) -> RouterStatus:
         return self.router.status(self._loop.time())
 
-    async def drain(self) -> None:
-        """Wait until every queued VIP change, announcement and hook hand-off is done."""
-        await self._work.join()
-
-    async def close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        if self._worker is not None:
-            self._worker.cancel()
+    def close(self) -> None:
+        self._timer.close()
 
     # ── carrying out actions ────────────────────────────────────────────
 
@@ -225,6 +216,15 @@ class RouterDriver:
                     for problem in self.transmitter.send(advert):
                         self.send_errors += 1
                         self.log.warning("advert_send_failed", error=problem)
+                case ev.AddVips(vips=vips):
+                    self._report(self.vips.add(vips))
+                    self.log.debug("vips_added", vips=[str(v.interface) for v in vips])
+                case ev.RemoveVips(vips=vips):
+                    self._report(self.vips.remove(vips))
+                    self.log.debug("vips_removed", vips=[str(v.interface) for v in vips])
+                case ev.Announce(vips=vips, count=count):
+                    self._report(self.announcer.announce(vips, count))
+                    self.log.debug("announced", vips=[str(v.address) for v in vips], count=count)
                 case ev.Notify():
                     self.log.info(
                         "transition",
@@ -233,13 +233,16 @@ class RouterDriver:
                         priority=action.priority,
                         reason=action.reason,
                     )
-                    self._work.put_nowait(action)
+                    if self.notifier is not None:
+                        self.notifier.submit(action)
                     if self.on_transition is not None:
                         self.on_transition(self, action, self._group_event)
                 case ev.ReportDrop(reason=reason, source=source, detail=detail):
                     self._log_drop(reason, source, detail)
-                case _:
-                    self._work.put_nowait(action)
+
+    def _report(self, problems: list[str]) -> None:
+        for problem in problems:
+            self.log.error("vip_change_failed", error=problem)
 
     def _log_drop(self, reason: DropReason, source: IPAddress | None, detail: str) -> None:
         # Logged once per (reason, source) at WARNING, then at DEBUG; always counted.
@@ -248,42 +251,13 @@ class RouterDriver:
         self._seen_drops.add(key)
         level("advert_dropped", reason=str(reason), source=str(source), detail=detail)
 
-    async def _work_loop(self) -> None:
-        while True:
-            action = await self._work.get()
-            try:
-                await self._carry_out_slow(action)
-            except Exception:
-                self.log.exception("action_failed", action=type(action).__name__)
-            finally:
-                self._work.task_done()
-
-    async def _carry_out_slow(self, action: ev.Action) -> None:
-        problems: list[str] = []
-        match action:
-            case ev.AddVips(vips=vips):
-                problems = await self.vips.add(vips)
-                self.log.debug("vips_added", vips=[str(v.interface) for v in vips])
-            case ev.RemoveVips(vips=vips):
-                problems = await self.vips.remove(vips)
-                self.log.debug("vips_removed", vips=[str(v.interface) for v in vips])
-            case ev.Announce(vips=vips, count=count):
-                problems = self.announcer.announce(vips, count)
-                self.log.debug("announced", vips=[str(v.address) for v in vips], count=count)
-            case ev.Notify():
-                if self.notifier is not None:
-                    self.notifier.submit(action)
-        for problem in problems:
-            self.log.error("vip_change_failed", error=problem)
-
-    async def restore_vip(self, vip: Vip) -> None:
+    def restore_vip(self, vip: Vip) -> None:
         """A VIP we hold was removed by someone else: put it back (while master)."""
         if vip in self.vips.held:
             self.log.warning(
                 "vip_restored", vip=str(vip.interface), detail="removed behind our back"
             )
-            for problem in await self.vips.add([vip]):
-                self.log.error("vip_change_failed", error=problem)
+            self._report(self.vips.add([vip]))
 
 
 class Listener:

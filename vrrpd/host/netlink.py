@@ -1,31 +1,26 @@
-"""Netlink through pyroute2: interface facts, VIP add/remove, and a link monitor.
+"""Netlink through pyroute2: interface facts and a link and address monitor.
 
 No `ip` subprocesses. Every call goes through AsyncIPRoute on the daemon's
-event loop. Netlink errors that mean "already so" (EEXIST on add,
-EADDRNOTAVAIL on remove) are not errors; others are returned to the caller
-as text to log, never raised into the state machine.
+event loop. VIP changes, which must not wait for the loop, are in
+`addresses.py`.
 """
 
 from __future__ import annotations
 
-import errno
 import ipaddress
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from pyroute2 import AsyncIPRoute
-from pyroute2.netlink.exceptions import NetlinkError
 
-from vrrpd.protocol.model import IPAddress, IPInterface, Vip
+from vrrpd.protocol.model import IPAddress, IPInterface
 
 IFF_UP = 0x1
 IFF_RUNNING = 0x40
-IFA_F_NODAD = 0x02
 # rtnetlink multicast groups: links, IPv4 and IPv6 addresses.
 RTMGRP_LINK = 0x1
 RTMGRP_IPV4_IFADDR = 0x10
 RTMGRP_IPV6_IFADDR = 0x100
-SCOPES = {"global": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,43 +96,6 @@ class Netlink:
             if text:
                 addresses.append(ipaddress.ip_interface(f"{text}/{message['prefixlen']}"))
         return InterfaceInfo(name, index, mac, up, tuple(addresses))
-
-    async def add_vip(self, vip: Vip, index: int) -> str | None:
-        """Add a VIP; None on success (or if present), else the error as text."""
-        extra: dict[str, object] = {}
-        if vip.label:
-            extra["label"] = vip.label
-        if vip.scope:
-            extra["scope"] = SCOPES[vip.scope]
-        if vip.interface.version == 6:
-            # Keepalived: IPv6 VIPs skip duplicate address detection.
-            extra["flags"] = IFA_F_NODAD
-        try:
-            await self._ipr.addr(
-                "add",
-                index=index,
-                address=str(vip.address),
-                prefixlen=vip.interface.network.prefixlen,
-                **extra,
-            )
-        except NetlinkError as error:
-            if error.code != errno.EEXIST:
-                return f"{error.code} {errno.errorcode.get(error.code, '')}: {error}"
-        return None
-
-    async def remove_vip(self, vip: Vip, index: int) -> str | None:
-        """Remove a VIP; None on success (or if absent), else the error as text."""
-        try:
-            await self._ipr.addr(
-                "del",
-                index=index,
-                address=str(vip.address),
-                prefixlen=vip.interface.network.prefixlen,
-            )
-        except NetlinkError as error:
-            if error.code not in (errno.EADDRNOTAVAIL, errno.ENODEV):
-                return f"{error.code} {errno.errorcode.get(error.code, '')}: {error}"
-        return None
 
 
 async def monitor() -> AsyncIterator[LinkEvent | AddressRemoved]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 
+from vrrpd.host.addresses import AddressWriter
 from vrrpd.host.driver import Announcer, Listener, RouterDriver, Transmitter, VipKeeper
 from vrrpd.host.l2 import FrameSender
 from vrrpd.host.netlink import AddressRemoved, InterfaceInfo, LinkEvent, Netlink, monitor
@@ -65,6 +66,7 @@ class Runtime:
         self.log = structlog.get_logger("vrrpd")
         self.config = Config()
         self.netlink = Netlink()
+        self.addresses = AddressWriter()
         self.interfaces: dict[str, InterfaceInfo] = {}
         self.link_up: dict[str, bool] = {}
         self.instances: dict[str, Instance] = {}
@@ -119,6 +121,7 @@ class Runtime:
         for frames in self.frame_senders.values():
             frames.close()
         await self.netlink.close()
+        self.addresses.close()
 
     async def reload(self, config: Config) -> dict[str, list[str]]:
         """Apply a new config; unchanged instances are not touched at all."""
@@ -251,7 +254,7 @@ class Runtime:
             router,
             transmitter=Transmitter(self.senders[sender_key], config),
             vips=VipKeeper(
-                self.netlink,
+                self.addresses,
                 {dev: self.interfaces[dev].index for dev in devices},
                 config.interface,
             ),
@@ -284,12 +287,11 @@ class Runtime:
     async def _retire(self, name: str) -> None:
         instance = self.instances.pop(name)
         driver = instance.driver
-        await driver.drain()
         with contextlib.suppress(TimeoutError):
             await instance.notifier.drain(NOTIFY_DRAIN_SECONDS)
         for task in instance.tasks:
             task.cancel()
-        await driver.close()
+        driver.close()
         listener = self.listeners.get((instance.config.interface, instance.config.family))
         if listener is not None and listener.by_vrid.get(instance.config.vrid) is driver:
             del listener.by_vrid[instance.config.vrid]
@@ -350,7 +352,7 @@ class Runtime:
             for vip in config.vips:
                 info = self.interfaces[vip.dev or config.interface]
                 if any(iface.ip == vip.address for iface in info.addresses):
-                    error = await self.netlink.remove_vip(vip, info.index)
+                    error = self.addresses.remove_vip(vip, info.index)
                     self.log.warning(
                         "stale_vip_removed",
                         instance=config.name,
@@ -439,7 +441,7 @@ class Runtime:
             keeper = instance.driver.vips
             for vip in list(keeper.held):
                 if vip.address == change.address and keeper.index_of(vip) == change.index:
-                    await instance.driver.restore_vip(vip)
+                    instance.driver.restore_vip(vip)
 
     # ── sync groups ─────────────────────────────────────────────────────
 
