@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ipaddress import ip_address
 
 import pytest
+import structlog
 
 from tests.factories import PEER, VIP, advert_from, config
 from vrrpd.host.driver import Announcer, Listener, RouterDriver, Transmitter, VipKeeper
@@ -265,3 +266,17 @@ async def test_a_refused_vip_is_logged_and_still_announced_and_notified(
     assert driver.router.state is State.MASTER
     assert "vip_change_failed" in capsys.readouterr().out
     driver.close()
+
+
+async def test_a_takeover_logs_its_own_latency_from_the_deadline_on_the_monotonic_clock() -> None:
+    journal = Journal()
+    driver = make_driver(config(advert_int_cs=5), journal)
+    with structlog.testing.capture_logs() as logs:
+        driver.start()
+        await wait_for(lambda: driver.router.state is State.MASTER)
+    driver.close()
+    (timing,) = [line for line in logs if line["event"] == "takeover_timing"]
+    assert 0 <= timing["late_us"] <= timing["advert_us"] <= timing["vips_us"] <= timing["garps_us"]
+    # Log lines are written after the actions they describe, never in between.
+    events = [line["event"] for line in logs]
+    assert events[-4:] == ["vips_added", "announced", "transition", "takeover_timing"]

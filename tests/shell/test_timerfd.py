@@ -69,3 +69,13 @@ async def test_close_is_idempotent_and_stops_the_timer() -> None:
     timer = DeadlineTimer(loop, lambda: None)
     timer.close()
     timer.close()
+
+
+async def test_a_callback_that_does_not_rearm_leaves_the_timer_quiet() -> None:
+    loop = asyncio.get_running_loop()
+    calls: list[float] = []
+    timer = DeadlineTimer(loop, lambda: calls.append(loop.time()))
+    timer.arm(loop.time())
+    await asyncio.sleep(0.02)  # were the expiry left pending, epoll would call back each turn
+    timer.close()
+    assert len(calls) == 1

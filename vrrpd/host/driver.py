@@ -26,9 +26,11 @@ from vrrpd.host.timerfd import DeadlineTimer
 from vrrpd.protocol import announce
 from vrrpd.protocol import events as ev
 from vrrpd.protocol.fsm import VirtualRouter
-from vrrpd.protocol.model import Family, InstanceConfig, IPAddress, Vip
+from vrrpd.protocol.model import Family, InstanceConfig, IPAddress, State, Vip
 from vrrpd.protocol.packet import Advert, DropReason, PacketError, decode, encode
 from vrrpd.protocol.status import RouterStatus
+
+LogLine = tuple[Callable[..., object], str, dict[str, object]]  # (log method, event, fields)
 
 
 class Notifier(Protocol):
@@ -121,6 +123,10 @@ class Transmitter:
 
     sender: Sender
     config: InstanceConfig
+    # The last advert sent and its bytes per destination: a master sends the
+    # same advert every interval, so it is encoded once.
+    _last: Advert | None = field(default=None, init=False, repr=False)
+    _messages: list[tuple[IPAddress, bytes]] = field(default_factory=list, init=False, repr=False)
 
     @property
     def destinations(self) -> tuple[IPAddress, ...]:
@@ -128,15 +134,23 @@ class Transmitter:
 
     def send(self, advert: Advert) -> list[str]:
         """Send to every destination; one failing peer does not starve the others."""
+        if advert is not self._last:
+            # The v3 checksum covers the pseudo-header: each destination has its own bytes.
+            self._messages = [
+                (
+                    destination,
+                    encode(
+                        advert,
+                        self.sender.source,
+                        destination,
+                        v3_checksum_as_v2=self.config.v3_checksum_as_v2,
+                    ),
+                )
+                for destination in self.destinations
+            ]
+            self._last = advert
         problems = []
-        for destination in self.destinations:
-            # The v3 checksum covers the pseudo-header, so each destination gets its own bytes.
-            message = encode(
-                advert,
-                self.sender.source,
-                destination,
-                v3_checksum_as_v2=self.config.v3_checksum_as_v2,
-            )
+        for destination, message in self._messages:
             try:
                 self.sender.send(message, destination)
             except OSError as error:
@@ -192,7 +206,7 @@ class RouterDriver:
         self._armed_for = None
         deadline, now = self.router.next_deadline(), self._loop.time()
         if deadline is not None and deadline <= now:
-            self._carry_out(self.router.on_deadline(now))
+            self._carry_out(self.router.on_deadline(now), deadline, now)
         self._arm()
 
     def _arm(self) -> None:
@@ -209,36 +223,69 @@ class RouterDriver:
 
     # ── carrying out actions ────────────────────────────────────────────
 
-    def _carry_out(self, actions: list[ev.Action]) -> None:
+    def _carry_out(
+        self, actions: list[ev.Action], deadline: float | None = None, fired: float = 0.0
+    ) -> None:
+        """Every action at once, in the router's order; the log lines after the last one.
+
+        Logging a line costs more than sending an advert, so nothing is written
+        until the advert, the VIPs, the GARPs and the notify hand-off are done.
+        """
+        lines: list[LogLine] = []
+        done: dict[str, float] = {}  # what was done when (loop clock), for takeover_timing
+        became_master = False
         for action in actions:
             match action:
                 case ev.SendAdvert(advert=advert):
                     for problem in self.transmitter.send(advert):
                         self.send_errors += 1
-                        self.log.warning("advert_send_failed", error=problem)
+                        lines.append((self.log.warning, "advert_send_failed", {"error": problem}))
+                    done.setdefault("advert_us", self._loop.time())
                 case ev.AddVips(vips=vips):
-                    self._report(self.vips.add(vips))
-                    self.log.debug("vips_added", vips=[str(v.interface) for v in vips])
+                    lines += self._problems(self.vips.add(vips))
+                    done.setdefault("vips_us", self._loop.time())
+                    lines.append((self.log.debug, "vips_added", {"vips": _names(vips)}))
                 case ev.RemoveVips(vips=vips):
-                    self._report(self.vips.remove(vips))
-                    self.log.debug("vips_removed", vips=[str(v.interface) for v in vips])
+                    lines += self._problems(self.vips.remove(vips))
+                    lines.append((self.log.debug, "vips_removed", {"vips": _names(vips)}))
                 case ev.Announce(vips=vips, count=count):
-                    self._report(self.announcer.announce(vips, count))
-                    self.log.debug("announced", vips=[str(v.address) for v in vips], count=count)
+                    lines += self._problems(self.announcer.announce(vips, count))
+                    done.setdefault("garps_us", self._loop.time())
+                    addresses = [str(v.address) for v in vips]
+                    lines.append((self.log.debug, "announced", {"vips": addresses, "count": count}))
                 case ev.Notify():
-                    self.log.info(
-                        "transition",
-                        previous=str(action.previous),
-                        state=str(action.state),
-                        priority=action.priority,
-                        reason=action.reason,
-                    )
+                    became_master |= action.state is State.MASTER
                     if self.notifier is not None:
                         self.notifier.submit(action)
+                    lines.append(
+                        (
+                            self.log.info,
+                            "transition",
+                            {
+                                "previous": str(action.previous),
+                                "state": str(action.state),
+                                "priority": action.priority,
+                                "reason": action.reason,
+                            },
+                        )
+                    )
                     if self.on_transition is not None:
                         self.on_transition(self, action, self._group_event)
                 case ev.ReportDrop(reason=reason, source=source, detail=detail):
                     self._log_drop(reason, source, detail)
+        if became_master and deadline is not None:
+            # The take-over's own latency, on the daemon's monotonic clock:
+            # microseconds from the deadline to each step.
+            timing = {"late_us": fired, **done}
+            fields: dict[str, object] = {
+                k: round((at - deadline) * 1e6) for k, at in timing.items()
+            }
+            lines.append((self.log.debug, "takeover_timing", fields))
+        for write, event, fields in lines:
+            write(event, **fields)
+
+    def _problems(self, problems: list[str]) -> list[LogLine]:
+        return [(self.log.error, "vip_change_failed", {"error": p}) for p in problems]
 
     def _report(self, problems: list[str]) -> None:
         for problem in problems:
@@ -258,6 +305,10 @@ class RouterDriver:
                 "vip_restored", vip=str(vip.interface), detail="removed behind our back"
             )
             self._report(self.vips.add([vip]))
+
+
+def _names(vips: Iterable[Vip]) -> list[str]:
+    return [str(vip.interface) for vip in vips]
 
 
 class Listener:

@@ -188,13 +188,18 @@ class VrrpSender:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
         sock.setblocking(False)
         self.sock = sock
+        self._sockaddrs: dict[IPAddress, tuple[str, int] | tuple[str, int, int, int]] = {}
 
     def send(self, message: bytes, destination: IPAddress) -> None:
         """Send one message; OSError goes to the caller (counted and logged there)."""
-        if destination.version == 4:
-            self.sock.sendto(message, (str(destination), 0))
-        else:
-            self.sock.sendto(message, (str(destination), 0, 0, self.ifindex))
+        sockaddr = self._sockaddrs.get(destination)
+        if sockaddr is None:
+            if destination.version == 4:
+                sockaddr = (str(destination), 0)
+            else:
+                sockaddr = (str(destination), 0, 0, self.ifindex)
+            self._sockaddrs[destination] = sockaddr
+        self.sock.sendto(message, sockaddr)
 
     def close(self) -> None:
         self.sock.close()

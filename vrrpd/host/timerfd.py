@@ -53,7 +53,13 @@ def _check(result: int) -> int:
 
 
 class DeadlineTimer:
-    """Calls `callback` on the event loop once CLOCK_MONOTONIC reaches the armed time."""
+    """Calls `callback` on the event loop once CLOCK_MONOTONIC reaches the armed time.
+
+    The expiry is not read(): arming again resets it, which saves a system
+    call per advert. So the callback must arm or disarm the timer (or it is
+    disarmed for it), and must check the clock itself: a re-arm in the same
+    loop iteration can leave one stale call behind.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
         self._loop = loop
@@ -61,6 +67,7 @@ class DeadlineTimer:
         self._fd = _check(_timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC))
         self._spec = _Itimerspec()
         self._spec_ref = ctypes.byref(self._spec)
+        self._armed = False
         loop.add_reader(self._fd, self._on_readable)
 
     def arm(self, when: float | None) -> None:
@@ -72,13 +79,15 @@ class DeadlineTimer:
             # At least 1 ns: an all-zero time would disarm instead of firing at once.
             value.tv_sec, value.tv_nsec = divmod(max(1, int(when * 1e9)), 1_000_000_000)
         _check(_timerfd_settime(self._fd, TFD_TIMER_ABSTIME, self._spec_ref, None))
+        self._armed = True
 
     def _on_readable(self) -> None:
+        self._armed = False
         try:
-            os.read(self._fd, 8)
-        except BlockingIOError:
-            return  # re-armed or disarmed after it expired: nothing is due
-        self._callback()
+            self._callback()
+        finally:
+            if not self._armed and self._fd >= 0:
+                self.arm(None)  # left expired, the fd stays readable: epoll would spin
 
     def close(self) -> None:
         if self._fd >= 0:

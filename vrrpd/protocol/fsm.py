@@ -58,6 +58,7 @@ class VirtualRouter:
         self._track_states: dict[str, TrackState] = {}
         self._tracks: tuple[TrackContribution, ...] = contributions(config.tracks, {})
         self._priority = effective_priority(config.priority, self._tracks)
+        self._adverts: dict[int, Advert] = {}  # by priority; the config never changes
         self._link_up = True
         self._link_detail = ""
         self._group_fault: str | None = None
@@ -533,9 +534,11 @@ class VirtualRouter:
 
     def _send_advert(self, priority: int) -> ev.SendAdvert:
         self._adverts_sent += 1
-        config = self.config
-        return ev.SendAdvert(
-            Advert(
+        # The same Advert object for the same priority: the shell may reuse its bytes.
+        advert = self._adverts.get(priority)
+        if advert is None:
+            config = self.config
+            advert = self._adverts[priority] = Advert(
                 version=config.version,
                 vrid=config.vrid,
                 priority=priority,
@@ -544,7 +547,7 @@ class VirtualRouter:
                 auth_type=config.auth_type if config.version is Version.V2 else AuthType.NONE,
                 auth_data=self._auth_data() if config.version is Version.V2 else b"",
             )
-        )
+        return ev.SendAdvert(advert)
 
     def _auth_data(self) -> bytes:
         # RFC 3768 §5.3.10: the password, zero padded to 8 bytes; zeros without one.
