@@ -15,7 +15,7 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -25,11 +25,13 @@ from vrrpd.config.detect import load_any, load_any_with_warnings
 from vrrpd.config.errors import ConfigError
 from vrrpd.host import log
 from vrrpd.host.control import ControlError, ControlServer
-from vrrpd.host.metrics import MetricsEndpoint, Snapshot, runtime_snapshot
 from vrrpd.host.runtime import Runtime, StartupError
 from vrrpd.host.systemd import SystemdNotifier
 from vrrpd.protocol.model import Config
 from vrrpd.protocol.status import RouterStatus
+
+if TYPE_CHECKING:  # imported when metrics_listen is set: prometheus_client costs 3 MB
+    from vrrpd.host.metrics import MetricsEndpoint, Snapshot
 
 DEFAULT_CONFIG = "/etc/vrrpd/vrrpd.yaml"
 EX_CONFIG = 78  # sysexits.h: configuration error (systemd: RestartPreventExitStatus)
@@ -111,9 +113,7 @@ class Daemon:
             self.log.error("control_socket_failed", error=str(error))
             await runtime.shutdown()
             return 1
-        self.metrics = MetricsEndpoint(self._metrics_snapshot)
-        # Optional: an address it cannot bind is logged (metrics_listen_failed), not fatal.
-        await self.metrics.apply(self.config.global_.metrics_listen)
+        await self._apply_metrics(self.config.global_.metrics_listen)
         self._running = True
         if self._reload_pending:
             self.request_reload()
@@ -128,6 +128,7 @@ class Daemon:
         )
         await self._stop.wait()
         self.log.info("stopping")
+        self._running = False  # a reload still under way leaves the metrics endpoint closed
         self.systemd.stopping()
         if watchdog is not None:
             watchdog.cancel()
@@ -157,7 +158,19 @@ class Daemon:
             return "starting up"
         return self.runtime.set_maintenance(name, on)
 
+    async def _apply_metrics(self, listen: str | None) -> None:
+        """Start, move or (None) stop the metrics endpoint."""
+        if self.metrics is None and listen:
+            from vrrpd.host.metrics import MetricsEndpoint  # noqa: PLC0415
+
+            self.metrics = MetricsEndpoint(self._metrics_snapshot)
+        if self.metrics is not None:
+            # Optional: an address it cannot bind is logged (metrics_listen_failed), not fatal.
+            await self.metrics.apply(listen)
+
     async def _metrics_snapshot(self) -> Snapshot:
+        from vrrpd.host.metrics import runtime_snapshot  # noqa: PLC0415
+
         assert self.runtime is not None
         reloaded = self.last_reload_error is None
         return await runtime_snapshot(self.runtime, reload_successful=reloaded)
@@ -240,9 +253,8 @@ class Daemon:
             replacement = await self._start_control(new_path)
             await self.control.close()
             self.control = replacement
-        if self.metrics is not None:
-            # Moves the endpoint only if metrics_listen changed; None stops it.
-            await self.metrics.apply(config.global_.metrics_listen)
+        if self._running:  # not while stopping: the endpoint is closed for good then
+            await self._apply_metrics(config.global_.metrics_listen)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,3 +50,23 @@ def test_importing_the_core_loads_no_io_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_daemon_loads_pyroute2_messages_not_the_whole_library() -> None:
+    """RSS: pyroute2's package __init__ (IPRoute, NDB, sqlite3, ssl...) is 16 MB; the
+    daemon needs two message classes (vrrpd/host/rtnl.py). Metrics and keepalived.conf
+    parsing load only when configured."""
+    code = (
+        "import sys, vrrpd.daemon;"
+        "heavy = {'pyroute2', 'pyroute2.iproute', 'pyroute2.ndb', 'prometheus_client', "
+        "'scapy', 'vrrpd.config.keepalived'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_pyroute2_still_imports_whole_after_the_daemon_took_its_messages() -> None:
+    code = "import vrrpd.host.rtnl; from pyroute2 import IPRoute; print(IPRoute.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "IPRoute"

@@ -21,15 +21,22 @@ import os
 import socket
 import struct
 
-from pyroute2.netlink import NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, NLMSG_ERROR
-from pyroute2.netlink.rtnl import RTM_DELADDR, RTM_NEWADDR
-from pyroute2.netlink.rtnl.ifaddrmsg import IFA_F_NODAD, ifaddrmsg
-
+from vrrpd.host.rtnl import (
+    IFA_F_NODAD,
+    NLM_F_ACK,
+    NLM_F_CREATE,
+    NLM_F_EXCL,
+    NLM_F_REQUEST,
+    NLMSG_ERROR,
+    RTM_DELADDR,
+    RTM_NEWADDR,
+    decode,
+    ifaddrmsg,
+    route_socket,
+)
 from vrrpd.protocol.model import Vip
 
 SCOPES = {"global": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}
-_HEADER = struct.Struct("=IHHII")  # nlmsghdr: length, type, flags, sequence, port
-_ERROR_CODE = struct.Struct("=i")  # nlmsgerr.error, right after the header
 _SEQUENCE_OFFSET = 8
 _ALREADY_SO = {RTM_NEWADDR: {errno.EEXIST}, RTM_DELADDR: {errno.EADDRNOTAVAIL, errno.ENODEV}}
 
@@ -65,11 +72,12 @@ class AddressWriter:
 
     def __init__(self, sock: socket.socket | None = None) -> None:
         """`sock`: an unbound NETLINK_ROUTE socket (the tests make one in a namespace)."""
-        self._socket = sock or socket.socket(
-            socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE
-        )
-        self._socket.setblocking(False)
-        self._socket.bind((0, 0))
+        if sock is None:
+            sock = route_socket()
+        else:
+            sock.setblocking(False)
+            sock.bind((0, 0))
+        self._socket = sock
         self._sequence = 0
         self._requests: dict[tuple[int, Vip, int], bytearray] = {}
 
@@ -113,15 +121,9 @@ class AddressWriter:
                 if error.errno != errno.ENOBUFS:
                     return None
                 continue
-            offset = 0
-            while offset + _HEADER.size <= len(data):
-                length, kind, _, seq, _ = _HEADER.unpack_from(data, offset)
+            for kind, seq, code in decode(data):
                 if kind == NLMSG_ERROR and seq == sequence:
-                    code: int = _ERROR_CODE.unpack_from(data, offset + _HEADER.size)[0]
-                    return -code
-                if length < _HEADER.size:
-                    break
-                offset += (length + 3) & ~3
+                    return int(code)
             # A stale reply to an earlier request: keep reading.
 
 

@@ -1,18 +1,32 @@
-"""Netlink through pyroute2: interface facts and a link and address monitor.
+"""rtnetlink: interface facts at start-up, and a monitor of links and addresses.
 
-No `ip` subprocesses. Every call goes through AsyncIPRoute on the daemon's
-event loop. VIP changes, which must not wait for the loop, are in
-`addresses.py`.
+No `ip` subprocesses and no pyroute2 API objects: the requests and the
+kernel's announcements are pyroute2 messages (`ifinfmsg`, `ifaddrmsg`, see
+`rtnl.py`) on sockets of our own. VIP changes, which must not wait for the
+event loop, are in `addresses.py`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import ipaddress
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from typing import Any
 
-from pyroute2 import AsyncIPRoute
-
+from vrrpd.host.rtnl import (
+    RTM_DELADDR,
+    RTM_GETADDR,
+    RTM_GETLINK,
+    RTM_NEWLINK,
+    decode,
+    dump,
+    ifaddrmsg,
+    ifinfmsg,
+    route_socket,
+)
 from vrrpd.protocol.model import IPAddress, IPInterface
 
 IFF_UP = 0x1
@@ -21,6 +35,8 @@ IFF_RUNNING = 0x40
 RTMGRP_LINK = 0x1
 RTMGRP_IPV4_IFADDR = 0x10
 RTMGRP_IPV6_IFADDR = 0x100
+SO_RCVBUFFORCE = 33
+MONITOR_BUFFER = 1 << 20  # a burst of link and address changes must not overflow it
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +78,9 @@ class AddressRemoved:
     address: IPAddress
 
 
-def _link_up(message: object) -> tuple[bool, str]:
-    flags = int(message["flags"])  # type: ignore[index]
-    operstate = str(message.get("IFLA_OPERSTATE") or "UNKNOWN")  # type: ignore[attr-defined]
+def _link_up(message: Any) -> tuple[bool, str]:
+    flags = int(message["flags"])
+    operstate = str(message.get("IFLA_OPERSTATE") or "UNKNOWN")
     if not flags & IFF_UP:
         return False, "administratively down"
     if not flags & IFF_RUNNING:
@@ -73,47 +89,52 @@ def _link_up(message: object) -> tuple[bool, str]:
 
 
 class Netlink:
-    """One rtnetlink socket for requests."""
-
-    def __init__(self) -> None:
-        self._ipr = AsyncIPRoute()
+    """Start-up queries: one dump of the links and one of the addresses per question."""
 
     async def close(self) -> None:
-        self._ipr.close()
+        pass  # every query has its own socket, closed when it is answered
 
     async def interface(self, name: str) -> InterfaceInfo | None:
-        indexes = await self._ipr.link_lookup(ifname=name)
-        if not indexes:
+        links = [m for m in dump(RTM_GETLINK, ifinfmsg) if m.get("IFLA_IFNAME") == name]
+        if not links:
             return None
-        index = indexes[0]
-        mac, up = b"", False
-        async for link in await self._ipr.get_links(index):
-            mac = bytes.fromhex(str(link.get("IFLA_ADDRESS") or "").replace(":", ""))
-            up, _ = _link_up(link)
+        link = links[0]
+        index = int(link["index"])
+        mac = bytes.fromhex(str(link.get("IFLA_ADDRESS") or "").replace(":", ""))
+        up, _ = _link_up(link)
         addresses = []
-        async for message in await self._ipr.get_addr(index=index):
+        for message in dump(RTM_GETADDR, ifaddrmsg, sequence=2):
             text = message.get("IFA_ADDRESS")
-            if text:
+            if text and int(message["index"]) == index:
                 addresses.append(ipaddress.ip_interface(f"{text}/{message['prefixlen']}"))
         return InterfaceInfo(name, index, mac, up, tuple(addresses))
 
 
-async def monitor() -> AsyncIterator[LinkEvent | AddressRemoved]:
+async def monitor() -> AsyncGenerator[LinkEvent | AddressRemoved, None]:
     """Link state changes and removed addresses, as the kernel announces them."""
-    ipr = AsyncIPRoute()
+    loop = asyncio.get_running_loop()
+    sock = route_socket(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR)
     try:
-        await ipr.bind(groups=RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR)
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, MONITOR_BUFFER)
+    except PermissionError:  # not root (tests): the largest the sysctl allows
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, MONITOR_BUFFER)
+    try:
         while True:
-            async for message in ipr.get():
-                event = message.get("event")
-                if event == "RTM_NEWLINK":
+            try:
+                data = await loop.sock_recv(sock, 1 << 16)
+            except OSError as error:
+                if error.errno == errno.ENOBUFS:
+                    continue  # announcements were lost; the next ones still count
+                raise
+            for kind, _, message in decode(data):
+                if kind == RTM_NEWLINK:
                     up, detail = _link_up(message)
                     yield LinkEvent(
                         str(message.get("IFLA_IFNAME")), int(message["index"]), up, detail
                     )
-                elif event == "RTM_DELADDR" and message.get("IFA_ADDRESS"):
+                elif kind == RTM_DELADDR and message.get("IFA_ADDRESS"):
                     yield AddressRemoved(
                         int(message["index"]), ipaddress.ip_address(message.get("IFA_ADDRESS"))
                     )
     finally:
-        ipr.close()
+        sock.close()

@@ -1,15 +1,18 @@
-"""The synchronous VIP writer against the kernel: the same addresses `ip addr add` makes."""
+"""rtnetlink against the kernel: the VIP writer (the addresses `ip addr add` makes),
+the start-up interface query and the link and address monitor."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from ipaddress import ip_interface
+from ipaddress import ip_address, ip_interface
 from typing import Any
 
 import pytest
 
 from tests.lab.netlab import LabFactory, Node
 from vrrpd.host.addresses import AddressWriter
+from vrrpd.host.netlink import AddressRemoved, LinkEvent, Netlink, monitor
 from vrrpd.protocol.model import Vip
 
 pytestmark = pytest.mark.lab
@@ -84,3 +87,39 @@ def test_writer_reports_a_real_failure_as_text(make_lab: LabFactory) -> None:
         assert error is not None and "ENODEV" in error
     finally:
         writer.close()
+
+
+def test_interface_facts_come_from_the_kernel(make_lab: LabFactory) -> None:
+    node = make_lab(1, capture=False).nodes[0]
+    info = node.enter(lambda: asyncio.run(Netlink().interface(node.ifname)))
+    assert info is not None
+    assert info.index == node.ifindex(node.ifname)
+    assert info.up
+    shown = node.ip_json("link", "show", "dev", node.ifname)[0]
+    assert info.mac == bytes.fromhex(shown["address"].replace(":", ""))
+    assert ip_interface(f"{node.ipv4}/24") in info.addresses
+    assert node.enter(lambda: asyncio.run(Netlink().interface("nosuch0"))) is None
+
+
+def test_monitor_reports_link_changes_and_removed_addresses(make_lab: LabFactory) -> None:
+    node = make_lab(1, capture=False).nodes[0]
+    index = node.ifindex(node.ifname)
+
+    async def watch() -> list[LinkEvent | AddressRemoved]:
+        seen: list[LinkEvent | AddressRemoved] = []
+        events = monitor()
+        first = asyncio.ensure_future(anext(events))
+        await asyncio.sleep(0.1)  # subscribed before anything changes
+        await asyncio.to_thread(node.ip, "addr", "add", "192.0.2.200/32", "dev", node.ifname)
+        await asyncio.to_thread(node.ip, "addr", "del", "192.0.2.200/32", "dev", node.ifname)
+        await asyncio.to_thread(node.ip, "link", "set", node.ifname, "down")
+        seen.append(await asyncio.wait_for(first, 5))
+        while not any(isinstance(e, LinkEvent) and not e.up for e in seen):
+            seen.append(await asyncio.wait_for(anext(events), 5))
+        await events.aclose()
+        return seen
+
+    seen = node.enter(lambda: asyncio.run(watch()))
+    assert AddressRemoved(index, ip_address("192.0.2.200")) in seen
+    down = [e for e in seen if isinstance(e, LinkEvent) and not e.up]
+    assert down[0].name == node.ifname and down[0].detail == "administratively down"
