@@ -104,11 +104,18 @@ def _header(source: str | None, issues: list[ConfigIssue]) -> str:
 
 def text(value: str) -> str:
     """A string as YAML that the loader reads back as exactly this string."""
-    if _PLAIN.fullmatch(value) and yaml.safe_load(value) == value:
+    if _PLAIN.fullmatch(value) and _reads_back(value):
         return value
     # A JSON string is a YAML double-quoted one; YAML also wants DEL, C1 and breaks escaped.
     quoted = json.dumps(value, ensure_ascii=False)
     return _ESCAPE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", quoted)
+
+
+def _reads_back(value: str) -> bool:
+    try:
+        return bool(yaml.safe_load(value) == value)
+    except yaml.YAMLError:  # "...", a document end marker, is no value at all
+        return False
 
 
 def number(value: float | int | Decimal) -> str:

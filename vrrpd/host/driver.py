@@ -203,8 +203,10 @@ class RouterDriver:
         self._arm()
 
     def _fire(self) -> None:
+        # _armed_for is the router's next deadline: every change to the router
+        # goes through deliver() or here, and both end in _arm().
+        deadline, now = self._armed_for, self._loop.time()
         self._armed_for = None
-        deadline, now = self.router.next_deadline(), self._loop.time()
         if deadline is not None and deadline <= now:
             self._carry_out(self.router.on_deadline(now), deadline, now)
         self._arm()

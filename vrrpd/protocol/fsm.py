@@ -151,17 +151,12 @@ class VirtualRouter:
 
     def next_deadline(self) -> float | None:
         """When on_deadline should next be called (None: only on events)."""
-        pending = [
-            at
-            for at in (
-                self._master_down_at,
-                self._adver_at,
-                self._second_burst_at,
-                self._refresh_at,
-            )
-            if at is not None
-        ]
-        return min(pending, default=None)
+        # Called twice per advert: a plain loop, no list.
+        soonest = self._master_down_at
+        for at in (self._adver_at, self._second_burst_at, self._refresh_at):
+            if at is not None and (soonest is None or at < soonest):
+                soonest = at
+        return soonest
 
     def status(self, now: float) -> RouterStatus:
         """A snapshot of what the router thinks and why."""
