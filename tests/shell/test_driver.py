@@ -45,6 +45,9 @@ class FakeSender:
 class FakeNetlink:
     journal: Journal
 
+    def prepare(self, vip: Vip, index: int) -> None:
+        pass
+
     def add_vip(self, vip: Vip, index: int) -> str | None:
         self.journal.entries.append(("add", vip))
         return None
@@ -241,6 +244,9 @@ def test_one_unreachable_unicast_peer_does_not_starve_the_others() -> None:
 @dataclass
 class RefusingNetlink:
     journal: Journal
+
+    def prepare(self, vip: Vip, index: int) -> None:
+        pass
 
     def add_vip(self, vip: Vip, index: int) -> str | None:
         return "1 EPERM: Operation not permitted"

@@ -331,6 +331,9 @@ class NoSocket:
     def send(self, *args: object) -> None:
         pass
 
+    def prepare(self, vip: Vip, index: int) -> None:
+        pass
+
     def add_vip(self, vip: Vip, index: int) -> str | None:
         return None
 
@@ -349,7 +352,7 @@ async def test_runtime_snapshot_reads_statuses_hooks_scripts_and_listener_drops(
             VirtualRouter(cfg, ME),
             transmitter=Transmitter(fake, cfg),
             vips=VipKeeper(fake, {"eth0": 2, "eth1": 3}, "eth0"),
-            announcer=Announcer({}, {}, "eth0"),
+            announcer=Announcer({}, {"eth0": bytes(6), "eth1": bytes(6)}, "eth0"),
             notifier=None,
         )
         notifier = NotifyRunner("VI_1", hooks, vrid=51, vips=[])
@@ -391,7 +394,7 @@ async def test_runtime_snapshot_falls_back_to_bare_statuses_when_the_report_fail
             VirtualRouter(cfg, ME),
             transmitter=Transmitter(fake, cfg),
             vips=VipKeeper(fake, {"eth0": 2}, "eth0"),
-            announcer=Announcer({}, {}, "eth0"),
+            announcer=Announcer({}, {"eth0": bytes(6), "eth1": bytes(6)}, "eth0"),
             notifier=None,
         )
         runtime.instances["VI_1"] = Instance(

@@ -81,6 +81,11 @@ class AddressWriter:
         self._sequence = 0
         self._requests: dict[tuple[int, Vip, int], bytearray] = {}
 
+    def prepare(self, vip: Vip, index: int) -> None:
+        """Build the add and the remove request for `vip` now, not when they are needed."""
+        for command in (RTM_NEWADDR, RTM_DELADDR):
+            self._message(command, vip, index)
+
     def add_vip(self, vip: Vip, index: int) -> str | None:
         """Add a VIP; None on success (or if present), else the error as text."""
         return self._request(RTM_NEWADDR, vip, index)
@@ -93,10 +98,7 @@ class AddressWriter:
         self._socket.close()
 
     def _request(self, command: int, vip: Vip, index: int) -> str | None:
-        key = (command, vip, index)
-        message = self._requests.get(key)
-        if message is None:
-            message = self._requests[key] = build_request(command, vip, index)
+        message = self._message(command, vip, index)
         self._sequence = (self._sequence + 1) & 0xFFFFFFFF
         struct.pack_into("=I", message, _SEQUENCE_OFFSET, self._sequence)
         try:
@@ -109,6 +111,13 @@ class AddressWriter:
         if code == 0 or code in _ALREADY_SO[command]:
             return None
         return _describe(code)
+
+    def _message(self, command: int, vip: Vip, index: int) -> bytearray:
+        key = (command, vip, index)
+        message = self._requests.get(key)
+        if message is None:
+            message = self._requests[key] = build_request(command, vip, index)
+        return message
 
     def _reply(self, sequence: int) -> int | None:
         """The error code the kernel answered to `sequence` (0 = done)."""

@@ -48,6 +48,8 @@ class Sender(Protocol):
 
 
 class AddressPort(Protocol):
+    def prepare(self, vip: Vip, index: int) -> None: ...
+
     def add_vip(self, vip: Vip, index: int) -> str | None: ...
 
     def remove_vip(self, vip: Vip, index: int) -> str | None: ...
@@ -71,6 +73,11 @@ class VipKeeper:
 
     def index_of(self, vip: Vip) -> int:
         return self.indexes[vip.dev or self.default_interface]
+
+    def prepare(self, vips: Iterable[Vip]) -> None:
+        """Build the netlink requests now, not during a take-over."""
+        for vip in vips:
+            self.netlink.prepare(vip, self.index_of(vip))
 
     def add(self, vips: Iterable[Vip]) -> list[str]:
         problems = []
@@ -98,16 +105,25 @@ class Announcer:
     frames: dict[str, Frames]  # interface name -> sender
     macs: dict[str, bytes]  # interface name -> its MAC
     default_interface: str
+    _built: dict[Vip, bytes] = field(default_factory=dict, init=False, repr=False)
+
+    def frame(self, vip: Vip) -> bytes:
+        """The GARP or NA for `vip`, built once (the MACs do not change while it runs)."""
+        frame = self._built.get(vip)
+        if frame is None:
+            mac = self.macs[vip.dev or self.default_interface]
+            if vip.address.version == 4:
+                frame = announce.gratuitous_arp(vip.address, mac)
+            else:
+                frame = announce.unsolicited_na(vip.address, mac)
+            self._built[vip] = frame
+        return frame
 
     def announce(self, vips: Iterable[Vip], count: int) -> list[str]:
         problems = []
         for vip in vips:
             dev = vip.dev or self.default_interface
-            mac = self.macs[dev]
-            if vip.address.version == 4:
-                frame = announce.gratuitous_arp(vip.address, mac)
-            else:
-                frame = announce.unsolicited_na(vip.address, mac)
+            frame = self.frame(vip)
             for _ in range(count):
                 try:
                     self.frames[dev].send(frame)
@@ -181,6 +197,10 @@ class RouterDriver:
         self.log = structlog.get_logger("vrrpd").bind(
             instance=self.config.name, vrid=self.config.vrid
         )
+        # What a take-over sends, built now: the VIP requests and the announcements.
+        vips.prepare(self.config.vips)
+        for vip in self.config.vips:
+            announcer.frame(vip)
         self._loop = asyncio.get_running_loop()
         self._timer = DeadlineTimer(self._loop, self._fire)
         self._armed_for: float | None = None
