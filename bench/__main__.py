@@ -2,7 +2,7 @@
 
 Run as root from the repository root (it builds network and PID namespaces)::
 
-    python -m bench                       # the full set (about 40 min; see --estimate)
+    python -m bench                       # the full set (about 20 min; see --estimate)
     python -m bench --quick               # every family, fewer runs, 10 s windows
     python -m bench --only failover,jitter --reps 3
     python -m bench --list                # the families and what each measures
@@ -14,10 +14,14 @@ actions; runs the failover and handover cycles), track (HAProxy killed,
 loaded), scale (1..255 instances: CPU, RSS, adverts/s, stability), startup
 (process start to READY=1, and `vrrpctl status`).
 
-Each repetition alternates the implementations (vrrpd, Keepalived, vrrpd, ...)
-on identical configurations. The table goes to stdout (and ``table.md``); the
-raw runs, the rows and the machine to ``results.json``, both in a new
-directory under ``bench/results/`` (or ``--out``). Progress goes to stderr.
+The failover, handover, track and start-up runs alternate the implementations
+(vrrpd, Keepalived, vrrpd, ...) on identical configurations, in one lab; the
+steady-state windows (jitter, scale) run both at the same time, a lab each,
+in slots of windows that share the machine (:func:`bench.window.slots`).
+
+The table goes to stdout (and ``table.md``); the raw runs, the rows and the
+machine to ``results.json``, both in a new directory under ``bench/results/``
+(or ``--out``). Progress goes to stderr.
 Ctrl-C (or SIGTERM) stops the run, removes every namespace and process, and
 still writes what was measured. Exit status: 0, 1 if a run failed, 2 on bad
 arguments, 130 when interrupted.
@@ -124,22 +128,54 @@ def settings_from(args: argparse.Namespace) -> Settings:
 # --------------------------------------------------------------------- duration
 
 
-def estimate(settings: Settings) -> float:
-    """Seconds the run should take (per-step costs measured on the 2-core lab machine)."""
+# Seconds per step on the 2-core lab machine (vrrpd and Keepalived averaged), from
+# timed runs; `--estimate` adds them up for the chosen options.
+CYCLE = (0.65, 11.7)  # a failover cycle: a + b * advert_int (3 Master_Down_Intervals, 3 starts)
+TRACK_RUN = 5.1  # Master_Down_Interval at 1 s, up to 1 s to the kill, the check, Skew_Time
+TRACK_EXTRA_RUN = 4.8  # vrrpd with the 0.1 s check
+READY_RUN = 0.6  # one start-up to READY=1 and the crash after it
+CTL_RUNS = 6.0  # the two `vrrpctl status` series
+SLOT = (1.6, 4.3)  # a slot of windows, set-up: a + b * its longest advert_int (MDI, rest)
+SLOT_LOADED = 1.2  # the hog's second before the window, and its stop
+SLOT_INSTANCE = 0.002  # starting, per instance of every daemon pair of the slot
+SLOT_FRAME = 5e-6  # decoding the capture, per advert of the window
+
+
+def estimate(settings: Settings) -> dict[str, float]:
+    """Seconds each part of the run should take; ``total`` is their sum."""
     impls = len(settings.impls)
-    total = 0.0
+    parts: dict[str, float] = {}
     if settings.wants("failover", "handover", "takeover"):
-        for _, interval in settings.failover_configs:
-            total += settings.reps * impls * (2.5 + 9.5 * interval)
+        a, b = CYCLE
+        cycles = sum(a + b * interval for _, interval in settings.failover_configs)
+        parts["failover"] = settings.reps * impls * cycles
     if settings.wants("track"):
-        total += settings.reps * impls * 6.0
-        if settings.track_extra and "vrrpd" in settings.impls:
-            total += settings.reps * 5.0
-    for count, interval, loaded in window.plan(settings):
-        total += impls * (settings.window + 2.5 + 5 * interval + 0.02 * count + loaded)
+        extra = settings.track_extra and "vrrpd" in settings.impls
+        parts["track"] = settings.reps * (impls * TRACK_RUN + extra * TRACK_EXTRA_RUN)
+    slots = window.slots(settings)
+    if slots:
+        parts["windows"] = sum(_slot_seconds(slot, settings.window, impls) for slot in slots)
     if settings.wants("startup"):
-        total += settings.startup_reps * len(settings.startup_counts) * impls * 1.0 + 10
-    return total + 5
+        starts = settings.startup_reps * len(settings.startup_counts) * impls
+        parts["startup"] = starts * READY_RUN + CTL_RUNS * ("vrrpd" in settings.impls)
+    parts["total"] = sum(parts.values()) + 5
+    return parts
+
+
+def _slot_seconds(slot: window.Slot, seconds: float, impls: int) -> float:
+    a, b = SLOT
+    longest = max(interval for _, interval, _ in slot)
+    loaded = any(loaded for _, _, loaded in slot)
+    instances = impls * sum(count for count, _, _ in slot)
+    adverts = impls * seconds * sum(count / interval for count, interval, _ in slot)
+    return (
+        seconds
+        + a
+        + b * longest
+        + SLOT_LOADED * loaded
+        + SLOT_INSTANCE * instances
+        + SLOT_FRAME * adverts
+    )
 
 
 # ---------------------------------------------------------------------- output
@@ -196,6 +232,7 @@ def write(out: Path, meta: dict[str, Any], settings: Settings, records: list[Rec
     document = {
         "machine": meta,
         "settings": {k: v for k, v in vars(settings).items() if k != "started"},
+        "planned_s": estimate(settings),
         "duration_s": time.monotonic() - settings.started,
         "load_now": os.getloadavg(),
         "failed_runs": len(failed),
@@ -226,9 +263,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<9} {DESCRIPTIONS[name]}")
         return 0
     settings = settings_from(args)
-    planned = estimate(settings)
+    parts = estimate(settings)
+    planned = parts["total"]
     if args.estimate:
-        print(f"planned: about {planned / 60:.0f} min ({', '.join(settings.families)})")
+        detail = ", ".join(
+            f"{name} {sec / 60:.1f}" for name, sec in parts.items() if name != "total"
+        )
+        print(f"planned: about {planned / 60:.0f} min ({detail} min)")
         return 0
     problem = preflight(settings)
     if problem:

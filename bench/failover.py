@@ -76,10 +76,27 @@ def label(version: int, advert_int: float) -> str:
 # ------------------------------------------------------------------------ the cycle
 
 
-def _settle(advert_int: float) -> None:
-    """Long enough for anything that would still follow a take-over to show up:
-    the next regular advert of every node that believes it is master."""
-    time.sleep(1.2 * advert_int + 0.05)
+# After a take-over, a node that still believed it was master would send its next
+# advert one interval after its last one; 1.2 intervals + 10 ms leave room for a
+# late timer.
+LATE = 1.2
+# How long after SIGTERM the master may take to exit before the run moves on (and
+# the next reset kills it): vrrpd exits in about 0.1 s; Keepalived idles 1 s after
+# removing its VIP, which would cost every Keepalived cycle a second.
+EXIT_GRACE = 0.3
+
+
+def _settle(pair: Pair, old: Node, new_first: float, advert_int: float) -> None:
+    """Wait until the old master would have sent its next advert had it missed the new one.
+
+    That is one interval (x 1.2, + 10 ms) after the old master's last advert before the new
+    master's first, not after the take-over was seen: on average half an interval sooner.
+    """
+    last = wire(pair.capture).last_before(str(old.ipv4), new_first)
+    start = last.mono if last is not None else new_first
+    left = start + LATE * advert_int + 0.01 - time.monotonic()
+    if left > 0:
+        time.sleep(left)
 
 
 def _converged(pair: Pair, version: int, advert_int: float, backup_up: float) -> None:
@@ -223,8 +240,8 @@ def _preempt(pair: Pair, impl: Impl, version: int, advert_int: float) -> tuple[D
         message="n2 gives the VIP back",
     )
     _wait_takeover(pair, pair.n1, restarted, timeout)
-    _settle(advert_int)
     took = _takeover(pair, pair.n1, restarted)
+    _settle(pair, pair.n2, took["advert_mono"], advert_int)
     gone = pair.log(pair.n2).first(VIP_TEXT, added=False, since=restarted)
     assert gone is not None
     w = wire(pair.capture, restarted)
@@ -253,8 +270,14 @@ def _sigterm(pair: Pair, d1: Daemon, d2: Daemon, version: int, advert_int: float
     d1.terminate()
     bound = skew(version, LOW, advert_int)
     _wait_takeover(pair, pair.n2, signalled, mdi(version, LOW, advert_int) + 10)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        d1.proc.wait(10)
+    with contextlib.suppress(AssertionError):  # a daemon that keeps its VIP: recorded as None
+        wait_until(
+            lambda: pair.log(pair.n1).first(VIP_TEXT, added=False, since=signalled),
+            2,
+            message="n1 removes its VIP",
+        )
+    with contextlib.suppress(subprocess.TimeoutExpired):  # not exited yet: None, killed later
+        d1.proc.wait(max(0.0, signalled + EXIT_GRACE - time.monotonic()))
     w = wire(pair.capture, signalled)
     resign = w.first(str(pair.n1.ipv4), signalled, priority=0)
     if resign is None:
@@ -310,7 +333,7 @@ def repeat(
     A failed repetition does not stop the run: it is recorded with its error and
     the daemons' log tails, the pair is reset (the lab rebuilt if need be).
     """
-    with PairLab(settings.seed) as bench:
+    with PairLab(settings.seed, f"b{name[0]}") as bench:
         for config in configs:
             reps = int(config.get("reps", settings.reps))
             for rep in range(reps):

@@ -1,10 +1,12 @@
 """Advert timing at rest: interval jitter and spurious transitions, idle and under CPU load.
 
 The windows themselves are run by :mod:`bench.window` (one pair, one
-instance, N seconds; the idle 1 s and 0.1 s windows are shared with the scale
-family's K=1 rows). Loaded means both cores busy with ``stress-ng --cpu 2`` (or
-one pinned Python busy loop per core when stress-ng is not installed) at nice 0,
-started in the master's node, as the anchors did.
+instance, N seconds; vrrpd's and Keepalived's at the same time, in two labs;
+the idle 1 s and 0.1 s windows are shared with the scale family's K=1 rows).
+Loaded means both cores busy with ``stress-ng --cpu 2`` (or one pinned Python
+busy loop per core when stress-ng is not installed) at nice 0, as the anchors
+did; the loaded windows of every interval and both implementations run at the
+same time, under one hog.
 """
 
 from __future__ import annotations

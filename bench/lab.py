@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -622,10 +623,20 @@ class Pair:
 
 
 class PairLab:
-    """The two-node lab of a whole family: reset after every run, rebuilt if it breaks."""
+    """The two-node lab of a whole family: reset after every run, rebuilt if it breaks.
 
-    def __init__(self, seed: int) -> None:
+    Its namespaces are named ``<name><6 random hex digits>-n1`` and so on (``bf`` for the
+    failover labs, ``bw0``, ``bw1``, ... for the windows' labs), so several labs of one run,
+    or of two runs, never share a name (netlab refuses to build over an existing one).
+    Build, recover and close it in a thread that outlives it (the main one): each node's
+    init is killed when the thread that started it ends.
+    """
+
+    def __init__(self, seed: int, name: str = "b") -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9]{0,3}", name):
+            raise ValueError(f"lab name {name!r}: 1-4 lowercase letters and digits")
         self.seed = seed
+        self.name = name
         self.rebuilds = 0
         self._lab: Lab | None = None
         self._pair: Pair | None = None
@@ -644,7 +655,7 @@ class PairLab:
         return self._pair
 
     def _open(self) -> None:
-        lab = Lab(2, ipv6=False)
+        lab = Lab(2, ipv6=False, prefix=f"{self.name}{secrets.token_hex(3)}")
         self._lab = lab.build()
         try:
             self._pair = Pair.build(lab, self.seed + self.rebuilds)

@@ -1,12 +1,13 @@
 """Many instances on one interface: CPU, memory, adverts per second and stability.
 
 K instances (VRIDs 1..K, one /32 VIP each) on each node of a pair, at advert
-intervals 1 s and 0.1 s; each window is run by :mod:`bench.window`. CPU is the
-percentage of one core over the window, from ``utime+stime`` in
+intervals 1 s and 0.1 s; each window is run by :mod:`bench.window`, those for
+K > 1 at one interval all at the same time (six labs, both implementations).
+CPU is the percentage of one core over the window, from ``utime+stime`` in
 ``/proc/PID/stat`` (the scheduler's ns run time, from
-``/proc/PID/task/*/schedstat``, is in the JSON as ``cpu_sched``). The process is
-the one that does the VRRP work: vrrpd itself, Keepalived's VRRP child (its
-parent is shown on a row of its own).
+``/proc/PID/task/*/schedstat``, is in the JSON as ``cpu_sched``): each process's
+own time, whatever else runs. The process is the one that does the VRRP work:
+vrrpd itself, Keepalived's VRRP child (its parent is shown on a row of its own).
 """
 
 from __future__ import annotations

@@ -51,9 +51,7 @@ class Settings:
             window=10.0,
             startup_reps=3,
             failover_configs=((2, 1.0), (3, 0.1), (3, 0.01)),
-            load_intervals=(0.1,),
-            scale_counts=(1, 255),
-            scale_intervals=(0.1,),
+            scale_intervals=(0.1,),  # the loaded and the scale windows each share one slot
             startup_counts=(1, 255),
             track_extra=True,
         )

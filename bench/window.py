@@ -11,6 +11,14 @@ serves both: the jitter rows at 1 s and 0.1 s *are* the scale rows for K=1
                 the backup's own count of adverts received
     stop the hog, crash both daemons, remove the VIPs
 
+Windows run in *slots* (:func:`slots`): every window of a slot at the same time,
+each in a two-node lab of its own (its own namespaces, bridge, observer and
+address logs), so a window sees only its own pair on its wire and in its
+netlink, and its CPU and memory figures are its own processes'. vrrpd's and
+Keepalived's window of a configuration always share a slot. The pairs of a slot
+start in parallel threads; the windows open once all have converged (and the
+hog, if any, has run for 1 s) and each lasts N seconds.
+
 What is measured, all from the window only:
 
 * the master's advert intervals on the wire, per VRID (kernel timestamps):
@@ -27,11 +35,14 @@ What is measured, all from the window only:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import statistics
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from bench.failover import Record, mdi
 from bench.lab import (
@@ -40,6 +51,7 @@ from bench.lab import (
     LOW,
     BenchError,
     CpuHog,
+    CpuSample,
     Daemon,
     Impl,
     Pair,
@@ -69,6 +81,26 @@ def plan(settings: Settings) -> list[WindowKey]:
     if settings.wants("scale"):
         keys += [(k, i, False) for i in settings.scale_intervals for k in settings.scale_counts]
     return list(dict.fromkeys(keys))
+
+
+Slot = tuple[WindowKey, ...]
+
+
+def slots(settings: Settings) -> list[Slot]:
+    """:func:`plan`'s windows grouped into slots: the windows of a slot run at the same time,
+    each implementation's in a lab of its own.
+
+    * one instance at rest (a jitter window): a slot of its own, so only vrrpd's and
+      Keepalived's window of that interval run side by side;
+    * the loaded windows: one slot, under one CPU hog (it loads every core anyway);
+    * the scale windows (K > 1) of one advert interval: one slot.
+    """
+    groups: dict[tuple[str, float], list[WindowKey]] = {}
+    for key in plan(settings):
+        count, interval, loaded = key
+        group = ("loaded", 0.0) if loaded else ("scale" if count > 1 else "rest", interval)
+        groups.setdefault(group, []).append(key)
+    return [tuple(keys) for keys in groups.values()]
 
 
 def label(key: WindowKey) -> str:
@@ -114,6 +146,18 @@ def _start(pair: Pair, impl: Impl, count: int, advert_int: float) -> tuple[Daemo
 
 
 @dataclass
+class Before:
+    """The readings at a window's start, to subtract at its end."""
+
+    daemons: tuple[Daemon, Daemon]
+    pids: dict[str, int]
+    received: tuple[int, float] | None
+    transitions: int
+    cpu: dict[str, CpuSample]
+    t0: float
+
+
+@dataclass
 class Observed:
     """What the window saw of the daemons themselves (the wire is read afterwards)."""
 
@@ -124,33 +168,34 @@ class Observed:
     transitions: int
 
 
-def _observe(d1: Daemon, d2: Daemon, seconds: float) -> Observed:
-    daemons = [d1, d2]
+def _begin(d1: Daemon, d2: Daemon) -> Before:
+    """The backup's advert counter, the state changes logged and every process's CPU time."""
+    daemons = (d1, d2)
     pids = {
         f"{'master' if d is d1 else 'backup'}_{role}": pid
         for d in daemons
         for role, pid in _processes(d).items()
     }
-    received_before = d2.adverts_received()
-    transitions_before = sum(d.transition_count() for d in daemons)
-    before = {name: cpu_sample(pid) for name, pid in pids.items()}
-    t0 = time.monotonic()
-    while (left := seconds - (time.monotonic() - t0)) > 0:
-        time.sleep(min(1.0, left))
-        _alive(daemons)
+    received = d2.adverts_received()
+    transitions = sum(d.transition_count() for d in daemons)
+    cpu = {name: cpu_sample(pid) for name, pid in pids.items()}
+    return Before(daemons, pids, received, transitions, cpu, time.monotonic())
+
+
+def _end(before: Before) -> Observed:
     t1 = time.monotonic()
     cpu: dict[str, dict[str, float]] = {}
-    for name, pid in pids.items():
-        ticks, sched = cpu_percent(before[name], cpu_sample(pid))
+    for name, pid in before.pids.items():
+        ticks, sched = cpu_percent(before.cpu[name], cpu_sample(pid))
         rss, hwm = memory_kb(pid)
         cpu[name] = {"cpu_ticks": ticks, "cpu_sched": sched, "rss_kb": rss, "hwm_kb": hwm}
-    received_after = d2.adverts_received()
+    received_after = before.daemons[1].adverts_received()  # the backup's
     received = None
-    if received_after is not None and received_before is not None:
-        (count0, at0), (count1, at1) = received_before, received_after
+    if received_after is not None and before.received is not None:
+        (count0, at0), (count1, at1) = before.received, received_after
         received = (count1 - count0) / (at1 - at0)
-    transitions = sum(d.transition_count() for d in daemons) - transitions_before
-    return Observed(t0, t1, cpu, received, transitions)
+    transitions = sum(d.transition_count() for d in before.daemons) - before.transitions
+    return Observed(before.t0, t1, cpu, received, transitions)
 
 
 def _timing(pair: Pair, seen: Observed, count: int, advert_int: float) -> Record:
@@ -196,58 +241,161 @@ def _timing(pair: Pair, seen: Observed, count: int, advert_int: float) -> Record
     }
 
 
-def measure(pair: Pair, impl: Impl, key: WindowKey, seconds: float) -> Record:
-    count, advert_int, loaded = key
-    d1, d2, started = _start(pair, impl, count, advert_int)
-    hog = CpuHog(pair.n1) if loaded else None
+@dataclass
+class Job:
+    """One window of a slot: a configuration, an implementation and the lab it runs in."""
+
+    key: WindowKey
+    impl: Impl
+    bench: PairLab
+    daemons: tuple[Daemon, Daemon] | None = None
+    started: Record = field(default_factory=dict)
+    before: Before | None = None
+    seen: Observed | None = None
+    error: str | None = None
+
+    @property
+    def what(self) -> str:
+        return f"{label(self.key)} {self.impl}"
+
+    @property
+    def going(self) -> bool:
+        return self.error is None
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """A step of this window: what it raises fails this window only, and is kept."""
+        try:
+            yield
+        except ERRORS as error:
+            self.error = self.error or str(error)
+
+
+def _start_job(job: Job) -> None:
+    count, advert_int, _ = job.key
+    with job.guard():
+        d1, d2, job.started = _start(job.bench.pair, job.impl, count, advert_int)
+        job.daemons = (d1, d2)
+
+
+def _start_all(jobs: list[Job]) -> None:
+    """Every pair of the slot up and converged, each started by a thread of its own.
+
+    The threads only start daemons and wait; the labs are built, reset and closed by the
+    main thread, whose life bounds the nodes' inits.
+    """
+    threads = [
+        threading.Thread(target=_start_job, args=(job,), name=f"bench {job.what}", daemon=True)
+        for job in jobs
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _watch(jobs: list[Job], seconds: float) -> None:
+    """Every converged pair watched for ``seconds``, all at the same time.
+
+    The windows open one after the other (reading the backup's counter takes some ms)
+    and each closes ``seconds`` after it opened; every daemon is checked once a second.
+    """
+    for job in jobs:
+        if job.going and job.daemons is not None:
+            with job.guard():
+                job.before = _begin(*job.daemons)
+    watched = [job for job in jobs if job.going and job.before is not None]
+    while watched:
+        job, before = watched[0], watched[0].before
+        assert before is not None
+        left = before.t0 + seconds - time.monotonic()
+        if left > 0:
+            time.sleep(min(1.0, left))
+            for other in watched:
+                with other.guard():
+                    _alive(list(other.daemons or ()))
+            watched = [other for other in watched if other.going]
+            continue
+        with job.guard():
+            job.seen = _end(before)
+        watched.pop(0)
+
+
+def _record(job: Job, slot: list[Job], hog: CpuHog | None) -> Record:
+    count, advert_int, loaded = job.key
+    base: Record = {
+        "family": "window",
+        "impl": job.impl,
+        "count": count,
+        "advert_int": advert_int,
+        "loaded": loaded,
+        "alongside": [other.what for other in slot if other is not job],
+    }
+    timing: Record = {}
+    if job.seen is not None:
+        with job.guard():
+            timing = _timing(job.bench.pair, job.seen, count, advert_int)
+    if not job.going or job.seen is None:
+        tails = {d.node.name: d.tail(8) for d in job.bench.pair.daemons}
+        return {**base, "ok": False, "error": job.error or "not measured", "logs": tails}
+    return {
+        **base,
+        "hog": hog.tool if hog is not None else None,
+        "window": job.seen.t1 - job.seen.t0,
+        **job.started,
+        "processes": job.seen.cpu,
+        "received_per_s": job.seen.received_per_s,
+        **timing,
+        "ok": True,
+    }
+
+
+def measure(jobs: list[Job], seconds: float) -> list[Record]:
+    """The windows of one slot, side by side in their labs: start, load if asked, watch."""
+    _start_all(jobs)
+    loaded = any(job.key[2] for job in jobs)
+    hog = CpuHog(jobs[0].bench.pair.n1) if loaded else None  # one hog loads the machine
     try:
         if hog is not None:
             hog.start(seconds + 30)
             time.sleep(1.0)
-        seen = _observe(d1, d2, seconds)
+        _watch(jobs, seconds)
     finally:
         if hog is not None:
             hog.stop()
-    return {
-        "family": "window",
-        "impl": impl,
-        "count": count,
-        "advert_int": advert_int,
-        "loaded": loaded,
-        "hog": hog.tool if hog is not None else None,
-        "window": seen.t1 - seen.t0,
-        **started,
-        "processes": seen.cpu,
-        "received_per_s": seen.received_per_s,
-        **_timing(pair, seen, count, advert_int),
-    }
+    return [_record(job, jobs, hog) for job in jobs]
+
+
+def _say(settings: Settings, record: Record) -> None:
+    what = f"window {label((record['count'], record['advert_int'], record['loaded']))}"
+    if not record["ok"]:
+        settings.say(f"{what} {record['impl']}: FAILED {record['error']}")
+        return
+    cpu = record["processes"]["master_vrrp"]["cpu_sched"]
+    settings.say(
+        f"{what} {record['impl']}: mean {record['interval_mean'] * 1000:.3f} ms, "
+        f"p99 dev {record['dev_p99'] * 1000:.2f} ms, master CPU {cpu:.2f} %, "
+        f"spurious {record['spurious_total']}"
+    )
 
 
 def run(settings: Settings, records: list[Record]) -> None:
-    """Every planned window, each implementation in turn, into ``records``."""
-    keys = plan(settings)
-    if not keys:
+    """Every planned window, slot by slot, each window in a lab of its own, into ``records``."""
+    groups = slots(settings)
+    if not groups:
         return
-    with PairLab(settings.seed) as bench:
-        for key in keys:
-            for impl in settings.impls:
-                base = {"family": "window", "impl": impl, "count": key[0],
-                        "advert_int": key[1], "loaded": key[2]}  # fmt: skip
-                try:
-                    record = measure(bench.pair, impl, key, settings.window)
-                    records.append({**record, "ok": True})
-                    cpu = record["processes"]["master_vrrp"]["cpu_sched"]
-                    settings.say(
-                        f"window {label(key)} {impl}: "
-                        f"mean {record['interval_mean'] * 1000:.3f} ms, "
-                        f"p99 dev {record['dev_p99'] * 1000:.2f} ms, master CPU {cpu:.2f} %, "
-                        f"spurious {record['spurious_total']}"
-                    )
-                except ERRORS as error:
-                    tails = {d.node.name: d.tail(8) for d in bench.pair.daemons}
-                    records.append({**base, "ok": False, "error": str(error), "logs": tails})
-                    settings.say(f"window {label(key)} {impl}: FAILED {error}")
-                finally:
-                    rebuilt = bench.recover()
-                    if rebuilt:
-                        settings.say(f"window: lab rebuilt ({rebuilt})")
+    width = max(len(group) for group in groups) * len(settings.impls)
+    with contextlib.ExitStack() as stack:
+        labs = [stack.enter_context(PairLab(settings.seed + n, f"bw{n}")) for n in range(width)]
+        for group in groups:
+            pairs = itertools.product(group, settings.impls)
+            jobs = [Job(key, impl, labs[n]) for n, (key, impl) in enumerate(pairs)]
+            settings.say(f"windows side by side: {'; '.join(job.what for job in jobs)}")
+            found = measure(jobs, settings.window)
+            for record in found:
+                records.append(record)
+                _say(settings, record)
+            for bench in labs[: len(jobs)]:
+                rebuilt = bench.recover()
+                if rebuilt:
+                    settings.say(f"window: lab {bench.name} rebuilt ({rebuilt})")
