@@ -63,8 +63,8 @@ install-deps:
 deps:
 	$(call apt_missing,$(DEB_PACKAGES))
 
-# `make bench`: vrrpd and Keepalived 2.2.7 side by side (root; about 40 min;
-# BENCH_ARGS=--quick for about 5 min, e.g. BENCH_ARGS="--only failover --reps 3").
+# `make bench`: vrrpd and Keepalived 2.2.7 side by side (root; about 20 min;
+# BENCH_ARGS=--quick for about 3 min, e.g. BENCH_ARGS="--only failover --reps 3").
 BENCH_ARGS ?=
 bench: venv
 	$(VPY) -m bench $(BENCH_ARGS)

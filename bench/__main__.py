@@ -30,6 +30,7 @@ arguments, 130 when interrupted.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import json
 import os
@@ -44,6 +45,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import vrrpd
 from bench import failover, jitter, scale, startup, window
 from bench.failover import Record
 from bench.lab import IMPLS, KEEPALIVED
@@ -59,7 +61,7 @@ DESCRIPTIONS = {
     "last advert -> 1st vs MDI; the dead node's restart measures preemption",
     "handover": "SIGTERM of the master: priority-0 advert, then the backup after Skew_Time",
     "takeover": "first advert -> VIP added / 1st GARP; master-down deadline -> vrrpd's "
-    "transition, vips_added, announced log records (runs the failover and handover cycles)",
+    "takeover_timing record: timer, advert, VIPs, GARPs (runs the failover and handover cycles)",
     "track": "HAProxy killed on the master, `pidof haproxy` every 1 s, fall 1, weight 0 "
     "(+ vrrpd at 0.1 s)",
     "jitter": "advert interval mean/p50/p99/max deviation and spurious transitions at "
@@ -275,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"python -m bench: {problem}", file=sys.stderr)
         return 1
+    # The daemons start as an installed vrrpd does, from bytecode (pip compiles it at
+    # install), even where PYTHONDONTWRITEBYTECODE kept a checkout from caching any.
+    compileall.compile_dir(Path(vrrpd.__file__).parent, quiet=1)
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored (nohup, &)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

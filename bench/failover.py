@@ -13,13 +13,13 @@ one VIP, the anchors' set-up), started fresh for each implementation in turn
     sigterm   wait a random part of an interval, SIGTERM n1's main pid; it sends
               priority 0 and n2 takes over after Skew_Time
 
-Times come from the wire (the observer's kernel timestamps), from the nodes'
-address notifications (netlink, timed in the node) and, for the take-over
-latency inside vrrpd, from vrrpd's JSON debug log (wall clock): the
-master-down deadline is the old master's last advert on the wire plus the RFC
-Master_Down_Interval (its priority-0 advert plus Skew_Time for a handover),
-and the log gives when the ``transition``, ``vips_added`` and ``announced``
-records were written.
+Times come from the wire (the observer's kernel timestamps) and from the
+nodes' address notifications (netlink, timed in the node). The take-over
+deadline on the wire is the old master's last advert plus the RFC
+Master_Down_Interval (its priority-0 advert plus Skew_Time for a handover).
+Inside vrrpd, its ``takeover_timing`` log record gives, on its own
+monotonic clock, how long after its own deadline the timer fired and the
+advert, the VIPs and the announcements went out.
 
 The track scenario runs HAProxy on both nodes and a ``pidof haproxy`` check
 (every 1 s, fall 1, rise 1, weight 0: the node goes to FAULT); HAProxy is killed
@@ -179,20 +179,20 @@ def _takeover(pair: Pair, new: Node, since: float) -> Record:
     }
 
 
-def _inside(daemon: Daemon, deadline_wall: float, after_wall: float) -> Record:
-    """vrrpd's own account of a take-over: its log records after the master-down deadline."""
+def _inside(daemon: Daemon, after_wall: float) -> Record:
+    """vrrpd's own account of a take-over: its ``takeover_timing`` log record.
+
+    Microseconds from its own master-down deadline (its clock: the old master's
+    last advert as *it* received it + MDI) to the timer firing, the advert sent,
+    the VIPs added and the announcements sent; CLOCK_MONOTONIC, not the log's
+    wall-clock stamps, which are written after the actions.
+    """
     if daemon.impl != "vrrpd":
         return {}
-    found: Record = {"deadline_wall": deadline_wall}
-    records = {
-        "transition": [r for r in daemon.events("transition") if r.get("state") == "MASTER"],
-        "vips_added": daemon.events("vips_added"),
-        "announced": daemon.events("announced"),
-    }
-    for name, items in records.items():
-        later = [r["at"] for r in items if r["at"] >= after_wall]
-        found[f"deadline_to_{name}"] = later[0] - deadline_wall if later else None
-    return found
+    later = [r for r in daemon.events("takeover_timing") if r["at"] >= after_wall]
+    if not later:
+        return {}
+    return {f"own_{key}": later[0][f"{key}_us"] / 1e6 for key, _ in OWN_STEPS}
 
 
 def _kill9(pair: Pair, d1: Daemon, d2: Daemon, version: int, advert_int: float) -> Record:
@@ -219,7 +219,7 @@ def _kill9(pair: Pair, d1: Daemon, d2: Daemon, version: int, advert_int: float) 
         "advert_to_vip": took["advert_to_vip"],
         "advert_to_garp": took["advert_to_garp"],
     }
-    record.update(_inside(d2, last.wall + bound, killed_wall))
+    record.update(_inside(d2, killed_wall))
     return record
 
 
@@ -299,7 +299,7 @@ def _sigterm(pair: Pair, d1: Daemon, d2: Daemon, version: int, advert_int: float
         "advert_to_vip": took["advert_to_vip"],
         "advert_to_garp": took["advert_to_garp"],
     }
-    record.update(_inside(d2, resign.wall + bound, signalled_wall))
+    record.update(_inside(d2, signalled_wall))
     return record
 
 
@@ -565,12 +565,15 @@ def _preempt_rows(records: list[Record], version: int, advert_int: float) -> lis
 
 
 TAKEOVER_PHASES = ("kill9", "sigterm", "preempt")
-INSIDE = (  # the deadline: last advert + MDI (kill9), priority-0 advert + Skew_Time (sigterm)
+WIRE_STEPS = (  # the deadline: last advert + MDI (kill9), priority-0 advert + Skew_Time (sigterm)
     ("deadline_to_advert", "take-over deadline -> 1st advert (wire)"),
-    ("deadline_to_transition", "take-over deadline -> `transition` logged"),
-    ("deadline_to_vips_added", "take-over deadline -> `vips_added` logged"),
-    ("deadline_to_announced", "take-over deadline -> `announced` logged"),
     ("deadline_to_garp", "take-over deadline -> 1st GARP (wire)"),
+)
+OWN_STEPS = (  # vrrpd's takeover_timing record: its own deadline, its monotonic clock
+    ("late", "vrrpd's own deadline -> its timer fired"),
+    ("advert", "vrrpd's own deadline -> advert sent"),
+    ("vips", "vrrpd's own deadline -> VIPs added (netlink answered)"),
+    ("garps", "vrrpd's own deadline -> GARPs sent"),
 )
 
 
@@ -586,13 +589,17 @@ def _takeover_rows(records: list[Record], version: int, advert_int: float) -> li
             _samples(records, TAKEOVER_PHASES, "advert_to_garp", 1000, **m), digits=2,
             target=p99_at_most(1.0, "p99 <= 1 ms")),
     ]  # fmt: skip
-    for key, what in INSIDE:
-        row = Row(
+    for key, what in WIRE_STEPS:
+        out.append(Row(
             section, what, config, "ms",
             _samples(records, ("kill9", "sigterm"), key, 1000, **m), digits=2,
+        ))  # fmt: skip
+    for key, what in OWN_STEPS:
+        row = Row(
+            section, what, config, "ms",
+            _samples(records, ("kill9", "sigterm"), f"own_{key}", 1000, **m), digits=3,
         )  # fmt: skip
-        if "logged" in what:
-            row.missing["keepalived"] = "n/a"
+        row.missing["keepalived"] = "n/a"
         out.append(row)
     return out
 

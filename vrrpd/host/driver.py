@@ -302,7 +302,7 @@ class RouterDriver:
             fields: dict[str, object] = {
                 k: round((at - deadline) * 1e6) for k, at in timing.items()
             }
-            lines.append((self.log.debug, "takeover_timing", fields))
+            lines.append((self.log.info, "takeover_timing", fields))
         for write, event, fields in lines:
             write(event, **fields)
 
